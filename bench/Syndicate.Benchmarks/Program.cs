@@ -1,0 +1,2 @@
+Console.WriteLine("Syndicate benchmarks: see bench/README.md.");
+return 0;

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Feeds;
+using Syndicate.Posts;
+
+namespace Syndicate.Cli;
+
+/// <summary><c>build</c>: every feed once into Feeds:OutputFolder; exit 1 when a post was rejected (the good ones are still written).</summary>
+internal static class BuildCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var catalog = services.GetRequiredService<PostCatalog>();
+        var publisher = services.GetRequiredService<FeedPublisher>();
+        var feedOutput = services.GetRequiredService<FeedOutput>();
+        var started = TimeProvider.System.GetTimestamp();
+
+        catalog.Scan();
+        var result = await publisher.PublishAsync(serve: false, cancellationToken);
+        var elapsed = TimeProvider.System.GetElapsedTime(started);
+
+        var snapshot = result.Snapshot;
+        await output.WriteLineAsync(
+            $"Built {result.Feeds} feeds from {snapshot.Posts.Count} posts in {elapsed.TotalSeconds:0.00} s into {feedOutput.Folder} " +
+            $"({result.Written} written, {result.Feeds - result.Written - result.Failed} unchanged; {snapshot.Drafts} drafts and {snapshot.Scheduled} scheduled posts left out).");
+        if (snapshot.Rejected.Count == 0 && result.Failed == 0)
+        {
+            return 0;
+        }
+
+        if (snapshot.Rejected.Count > 0)
+        {
+            await error.WriteLineAsync($"{snapshot.Rejected.Count} problem(s) in posts; these posts were not published:");
+            foreach (var diagnostic in snapshot.Rejected)
+            {
+                await error.WriteLineAsync("  " + diagnostic);
+            }
+        }
+
+        if (result.Failed > 0)
+        {
+            await error.WriteLineAsync($"{result.Failed} feed file(s) could not be written to {feedOutput.Folder}; see the log above.");
+        }
+
+        return 1;
+    }
+}

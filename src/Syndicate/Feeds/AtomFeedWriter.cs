@@ -1,0 +1,74 @@
+using System.ServiceModel.Syndication;
+using System.Xml;
+
+namespace Syndicate.Feeds;
+
+/// <summary>
+/// Atom 1.0 (RFC 4287) through System.ServiceModel.Syndication: entry ids that never change,
+/// published and updated dates, the excerpt as summary and the full HTML as content, self,
+/// alternate and hub links.
+/// </summary>
+internal static class AtomFeedWriter
+{
+    public static byte[] Write(FeedContext context)
+    {
+        var feed = new SyndicationFeed
+        {
+            Id = context.SelfUrl,
+            Title = new TextSyndicationContent(XmlText.Clean(context.Title)),
+            Language = context.Language,
+            LastUpdatedTime = context.Updated,
+            Generator = "Syndicate",
+        };
+        if (!string.IsNullOrWhiteSpace(context.Description))
+        {
+            feed.Description = new TextSyndicationContent(XmlText.Clean(context.Description));
+        }
+
+        feed.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(context.HomeUrl), "text/html"));
+        feed.Links.Add(SyndicationLink.CreateSelfLink(new Uri(context.SelfUrl), "application/atom+xml"));
+        if (context.Hub is { } hub)
+        {
+            feed.Links.Add(new SyndicationLink(new Uri(hub), "hub", null, null, 0));
+        }
+
+        // RFC 4287 4.1.1: a feed needs an author unless every entry has one.
+        feed.Authors.Add(new SyndicationPerson { Name = XmlText.Clean(context.Author ?? context.Title) });
+
+        feed.Items = context.Entries.Select(ToItem).ToList();
+
+        using var stream = new MemoryStream();
+        using (var writer = XmlWriter.Create(stream, FeedXml.WriterSettings))
+        {
+            new Atom10FeedFormatter(feed).WriteTo(writer);
+        }
+
+        return stream.ToArray();
+    }
+
+    private static SyndicationItem ToItem(FeedEntry entry)
+    {
+        var post = entry.Post;
+        var item = new SyndicationItem
+        {
+            Id = XmlText.Clean(post.Id),
+            Title = new TextSyndicationContent(XmlText.Clean(post.Title)),
+            PublishDate = post.Date,
+            LastUpdatedTime = post.Updated,
+            Summary = new TextSyndicationContent(XmlText.Clean(entry.Content.ExcerptHtml), TextSyndicationContentKind.Html),
+            Content = new TextSyndicationContent(XmlText.Clean(entry.Content.Html), TextSyndicationContentKind.Html),
+        };
+        item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(post.Url), "text/html"));
+        foreach (var tag in post.AllTags)
+        {
+            item.Categories.Add(new SyndicationCategory(XmlText.Clean(tag)));
+        }
+
+        if (post.Author is { } author)
+        {
+            item.Authors.Add(new SyndicationPerson { Name = XmlText.Clean(author), Email = post.AuthorEmail });
+        }
+
+        return item;
+    }
+}

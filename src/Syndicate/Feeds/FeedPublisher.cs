@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Syndicate.Posts;
+using Syndicate.Site;
+
+namespace Syndicate.Feeds;
+
+/// <summary>
+/// Publishes the catalog's current posts: builds the feeds, writes changed files to the output
+/// folder, updates what HTTP serves and pings the WebSub hub for the feeds that changed. One
+/// publish at a time.
+/// </summary>
+internal sealed class FeedPublisher : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PostCatalog _catalog;
+    private readonly FeedBuilder _builder;
+    private readonly FeedOutput _output;
+    private readonly FeedStore _store;
+    private readonly WebSubNotifier _hub;
+    private readonly SiteUrls _urls;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FeedPublisher> _logger;
+
+    public FeedPublisher(PostCatalog catalog, FeedBuilder builder, FeedOutput output, FeedStore store, WebSubNotifier hub,
+        SiteUrls urls, TimeProvider time, ILogger<FeedPublisher> logger)
+    {
+        _catalog = catalog;
+        _builder = builder;
+        _output = output;
+        _store = store;
+        _hub = hub;
+        _urls = urls;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    /// <summary>The snapshot of the last publish.</summary>
+    public CatalogSnapshot? Last { get; private set; }
+
+    /// <param name="serve">Keep the documents for HTTP (the service) or only write files (<c>build</c>).</param>
+    public async Task<PublishResult> PublishAsync(bool serve, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var snapshot = _catalog.Snapshot(_time.GetUtcNow());
+            var scopes = _builder.Plan(snapshot);
+            var live = new HashSet<string>(StringComparer.Ordinal);
+            var changed = new List<string>();
+            int feeds = 0, written = 0, failed = 0;
+            foreach (var document in _builder.Build(scopes, reuse: serve))
+            {
+                feeds++;
+                live.Add(document.Path);
+                var isNew = !serve || _store.Set(document);
+                if (!isNew)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (_output.Write(document))
+                    {
+                        written++;
+                        changed.Add(document.Path);
+                        FeedsLog.FeedWritten(_logger, document.Path, document.Body.Length, document.ETag);
+                    }
+                    else if (serve && Last is not null)
+                    {
+                        changed.Add(document.Path);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    failed++;
+                    FeedsLog.FeedWriteFailed(_logger, document.Path, _output.Folder, ex.Message);
+                }
+            }
+
+            if (serve)
+            {
+                _store.RemoveAllBut(live);
+            }
+
+            foreach (var removed in _output.RemoveStale(live))
+            {
+                FeedsLog.FeedRemoved(_logger, removed);
+            }
+
+            Last = snapshot;
+            FeedsLog.FeedsPublished(_logger, snapshot.Posts.Count, feeds, changed.Count, written, _output.Folder, stopwatch.ElapsedMilliseconds);
+            await _hub.NotifyAsync(changed.Select(path => _urls.Absolute("/" + path)), cancellationToken);
+            return new PublishResult(snapshot, feeds, written, failed, changed);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
+
+/// <summary>What one publish did.</summary>
+internal sealed record PublishResult(CatalogSnapshot Snapshot, int Feeds, int Written, int Failed, IReadOnlyList<string> Changed);

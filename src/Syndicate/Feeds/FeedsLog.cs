@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Syndicate.Feeds;
+
+/// <summary>Feed events, EventId band 2xxx.</summary>
+internal static partial class FeedsLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Feeds published from {Posts} posts: {Feeds} feeds, {Changed} changed, {Written} files written to {OutputFolder} ({ElapsedMs} ms)")]
+    public static partial void FeedsPublished(ILogger logger, int posts, int feeds, int changed, int written, string outputFolder, long elapsedMs);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Feed {FeedPath} written ({Bytes} bytes, ETag {ETag})")]
+    public static partial void FeedWritten(ILogger logger, string feedPath, int bytes, string eTag);
+
+    [LoggerMessage(2003, LogLevel.Information, "Feed {FeedPath} removed: no post has that tag any more")]
+    public static partial void FeedRemoved(ILogger logger, string feedPath);
+
+    [LoggerMessage(2004, LogLevel.Error, "Feed {FeedPath} could not be written to {OutputFolder}: {Reason}; the service keeps serving it and tries again on the next change")]
+    public static partial void FeedWriteFailed(ILogger logger, string feedPath, string outputFolder, string reason);
+
+    [LoggerMessage(2005, LogLevel.Debug, "WebSub hub {Hub} told that {FeedUrl} changed")]
+    public static partial void HubPinged(ILogger logger, string hub, string feedUrl);
+
+    [LoggerMessage(2006, LogLevel.Warning, "WebSub hub {Hub} did not take the update of {FeedUrl}: {Reason}; subscribers of the hub see it at their next poll")]
+    public static partial void HubPingFailed(ILogger logger, string hub, string feedUrl, string reason);
+
+    [LoggerMessage(2007, LogLevel.Error, "Publishing the feeds failed: {Reason}; the previous feeds stay served and the next change tries again")]
+    public static partial void PublishFailed(ILogger logger, Exception exception, string reason);
+}

@@ -1,0 +1,86 @@
+using System.ServiceModel.Syndication;
+using System.Xml;
+
+namespace Syndicate.Feeds;
+
+/// <summary>
+/// RSS 2.0 through System.ServiceModel.Syndication, with the extensions feed readers look for:
+/// atom:link rel=self (and rel=hub for WebSub), content:encoded with the full HTML and
+/// dc:creator for authors without an address.
+/// </summary>
+internal static class RssFeedWriter
+{
+    public const string ContentNamespace = "http://purl.org/rss/1.0/modules/content/";
+    public const string DublinCoreNamespace = "http://purl.org/dc/elements/1.1/";
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
+
+    public static byte[] Write(FeedContext context)
+    {
+        var feed = new SyndicationFeed(XmlText.Clean(context.Title), XmlText.Clean(context.Description), new Uri(context.HomeUrl))
+        {
+            Language = context.Language,
+            LastUpdatedTime = context.Updated,
+            Generator = "Syndicate",
+        };
+        feed.AttributeExtensions.Add(new XmlQualifiedName("content", XmlnsNamespace), ContentNamespace);
+        feed.AttributeExtensions.Add(new XmlQualifiedName("dc", XmlnsNamespace), DublinCoreNamespace);
+        feed.Links.Add(SyndicationLink.CreateSelfLink(new Uri(context.SelfUrl), "application/rss+xml"));
+        if (context.Hub is { } hub)
+        {
+            feed.Links.Add(new SyndicationLink(new Uri(hub), "hub", null, null, 0));
+        }
+
+        feed.Items = context.Entries.Select(entry => (SyndicationItem)new RssItem(entry)).ToList();
+
+        using var stream = new MemoryStream();
+        using (var writer = XmlWriter.Create(stream, FeedXml.WriterSettings))
+        {
+            new Rss20FeedFormatter(feed, serializeExtensionsAsAtom: true).WriteTo(writer);
+        }
+
+        return stream.ToArray();
+    }
+
+    private sealed class RssItem : SyndicationItem
+    {
+        private readonly string _contentHtml;
+        private readonly string? _creator;
+
+        public RssItem(FeedEntry entry)
+        {
+            var post = entry.Post;
+            Id = XmlText.Clean(post.Id);
+            Title = new TextSyndicationContent(XmlText.Clean(post.Title));
+            Links.Add(SyndicationLink.CreateAlternateLink(new Uri(post.Url)));
+            PublishDate = post.Date;
+            Summary = new TextSyndicationContent(XmlText.Clean(entry.Content.ExcerptHtml));
+            foreach (var tag in post.AllTags)
+            {
+                Categories.Add(new SyndicationCategory(XmlText.Clean(tag)));
+            }
+
+            if (post.AuthorEmail is { } email && post.Author is { } name)
+            {
+                // RSS's <author> holds an address, conventionally followed by the name in parentheses.
+                Authors.Add(new SyndicationPerson(XmlText.Clean($"{email} ({name})")));
+            }
+            else
+            {
+                _creator = post.Author is null ? null : XmlText.Clean(post.Author);
+            }
+
+            _contentHtml = XmlText.Clean(entry.Content.Html);
+        }
+
+        protected override void WriteElementExtensions(XmlWriter writer, string version)
+        {
+            base.WriteElementExtensions(writer, version);
+            if (_creator is not null)
+            {
+                writer.WriteElementString("dc", "creator", DublinCoreNamespace, _creator);
+            }
+
+            writer.WriteElementString("content", "encoded", ContentNamespace, _contentHtml);
+        }
+    }
+}

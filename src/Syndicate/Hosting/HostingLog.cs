@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Syndicate.Hosting;
+
+/// <summary>Start-up lines, EventId band 6xxx (the web shell).</summary>
+internal static partial class HostingLog
+{
+    [LoggerMessage(6001, LogLevel.Information, "Feeds served at {Address}/feed.xml (RSS), {Address}/atom.xml (Atom) and {Address}/feed.json (JSON Feed), per tag under {Address}/tags/TAG/; {Feeds} feeds in all")]
+    public static partial void Serving(ILogger logger, string address, int feeds);
+
+    [LoggerMessage(6002, LogLevel.Information, "Watching {PostsFolder} for posts: add or edit a .md file there and the feeds follow within a second")]
+    public static partial void Watching(ILogger logger, string postsFolder);
+
+    [LoggerMessage(6003, LogLevel.Information, "Feed files are written to {OutputFolder} for any web server to serve as static files")]
+    public static partial void Writing(ILogger logger, string outputFolder);
+}

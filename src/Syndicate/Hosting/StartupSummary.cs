@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Syndicate.Feeds;
+using Syndicate.Posts;
+
+namespace Syndicate.Hosting;
+
+/// <summary>Says, once the web server listens, where everything is: a newcomer's map of the running service.</summary>
+internal sealed class StartupSummary(
+    IHostApplicationLifetime lifetime, IServer server, PostCatalog catalog, FeedOutput output, FeedStore store,
+    ILogger<StartupSummary> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(no address)";
+            HostingLog.Serving(logger, address.TrimEnd('/'), store.Count);
+            HostingLog.Watching(logger, catalog.Folder);
+            HostingLog.Writing(logger, output.Folder);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Syndicate.Cli;
+using Syndicate.Web;
+
+namespace Syndicate.Hosting;
+
+/// <summary>The command line: no verb or <c>serve</c> runs the service; the other verbs run once and exit.</summary>
+internal static class SyndicateProgram
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Syndicate publishes a folder of Markdown posts as RSS, Atom and JSON feeds and serves them.");
+        var serve = new Command("serve", "Run the service: watch the posts folder, keep the feeds current and serve them over HTTP (the default).");
+        var build = new Command("build", "Build every feed once into Feeds:OutputFolder and exit; exit code 1 if any post was rejected.");
+        root.Subcommands.Add(serve);
+        root.Subcommands.Add(build);
+
+        root.SetAction((_, token) => ServeAsync(token));
+        serve.SetAction((_, token) => ServeAsync(token));
+        build.SetAction((_, token) => OneShotAsync(BuildCommand.RunAsync, token));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run with --help to see the commands.");
+            return 2;
+        }
+
+        return await parsed.InvokeAsync();
+    }
+
+    /// <summary>
+    /// The service as a web application rooted at <paramref name="contentRoot"/>; <paramref name="configure"/>
+    /// lets a test add configuration or replace a service (a clock) before it is built.
+    /// </summary>
+    public static WebApplication CreateService(string contentRoot, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
+        builder.Services.AddSyndicate().AddSyndicateService();
+        configure?.Invoke(builder);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
+
+        var app = builder.Build();
+        app.MapFeeds();
+        return app;
+    }
+
+    private static async Task<int> ServeAsync(CancellationToken cancellationToken)
+    {
+        var app = CreateService(Directory.GetCurrentDirectory());
+        try
+        {
+            await app.RunAsync(cancellationToken);
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return await ExplainAsync(ex);
+        }
+        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or null && ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"Syndicate cannot start: {ex.Message}. Set Urls (for example Urls=http://127.0.0.1:5081) to a free address.");
+            return 1;
+        }
+    }
+
+    private static async Task<int> OneShotAsync(
+        Func<IServiceProvider, TextWriter, TextWriter, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
+        // A one-shot verb prints its own report; the log shows only what went wrong beyond it.
+        builder.Logging.AddFilter("Syndicate", LogLevel.Error);
+        builder.Services.AddSyndicate();
+        using var host = builder.Build();
+        try
+        {
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            return await verb(host.Services, Console.Out, Console.Error, cancellationToken);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return await ExplainAsync(ex);
+        }
+    }
+
+    private static async Task<int> ExplainAsync(OptionsValidationException ex)
+    {
+        await Console.Error.WriteLineAsync("Syndicate cannot start: the configuration needs a change.");
+        foreach (var failure in ex.Failures)
+        {
+            await Console.Error.WriteLineAsync("  " + failure);
+        }
+
+        await Console.Error.WriteLineAsync("Settings come from appsettings.json in the folder Syndicate runs from, or environment variables such as Site__BaseUrl.");
+        return 1;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Syndicate.Feeds;
+using Syndicate.Posts;
+using Syndicate.Site;
+using Syndicate.Storage;
+
+namespace Syndicate.Hosting;
+
+/// <summary>Registers every area, in the order the flow runs: site, posts, feeds, storage.</summary>
+internal static class SyndicateServices
+{
+    public static IServiceCollection AddSyndicate(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSite();
+        services.AddPosts();
+        services.AddFeeds();
+        services.AddStorage();
+        return services;
+    }
+
+    /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
+    public static IServiceCollection AddSyndicateService(this IServiceCollection services)
+    {
+        services.AddHostedService<PostWatcher>();
+        services.AddHostedService<StartupSummary>();
+        return services;
+    }
+
+    private static void AddSite(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<SiteOptions, SiteOptionsValidator>(SiteOptions.Section);
+        services.AddSingleton<SiteUrls>();
+    }
+
+    private static void AddPosts(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<PostsOptions, PostsOptionsValidator>(PostsOptions.Section);
+        services.AddSingleton<PostParser>();
+        services.AddSingleton<PostRenderer>();
+        services.AddSingleton<PostCatalog>();
+    }
+
+    private static void AddFeeds(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<FeedsOptions, FeedsOptionsValidator>(FeedsOptions.Section);
+        services.AddSingleton<FeedBuilder>();
+        services.AddSingleton<FeedOutput>();
+        services.AddSingleton<FeedStore>();
+        services.AddSingleton<FeedPublisher>();
+        services.AddSingleton<WebSubNotifier>();
+        services.AddHttpClient(WebSubNotifier.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+    }
+
+    private static void AddStorage(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.Section);
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+    }
+}

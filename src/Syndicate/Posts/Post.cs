@@ -1,0 +1,68 @@
+namespace Syndicate.Posts;
+
+/// <summary>
+/// One parsed post: its front matter, address and identity. The rendered HTML is made on first
+/// use and kept with this version of the post, so an unchanged file is rendered at most once.
+/// </summary>
+internal sealed class Post
+{
+    private PostContent? _content;
+
+    /// <summary>Path relative to the posts folder, forward slashes; the id an operator greps for.</summary>
+    public required string File { get; init; }
+
+    public required string FullPath { get; init; }
+
+    public required FileStamp Stamp { get; init; }
+
+    public required string Title { get; init; }
+
+    public required DateTimeOffset Date { get; init; }
+
+    /// <summary>last_modified_at / updated when given and later than the date; otherwise the date.</summary>
+    public required DateTimeOffset Updated { get; init; }
+
+    /// <summary>description / excerpt from front matter, plain text.</summary>
+    public string? Description { get; init; }
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    public string? Author { get; init; }
+
+    public string? AuthorEmail { get; init; }
+
+    /// <summary>An absolute image address, when the post names one.</summary>
+    public string? Image { get; init; }
+
+    public required string Slug { get; init; }
+
+    /// <summary>The site path, starting with a slash.</summary>
+    public required string Permalink { get; init; }
+
+    /// <summary>The absolute address of the post.</summary>
+    public required string Url { get; init; }
+
+    /// <summary>The feed id: front matter id / guid, else the absolute permalink.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>draft: true or published: false.</summary>
+    public bool IsDraft { get; init; }
+
+    /// <summary>The line on which the Markdown body starts (1-based).</summary>
+    public int BodyLine { get; init; } = 1;
+
+    /// <summary>Tags and categories together, in order, without repeats (ignoring case): the item's categories in feeds.</summary>
+    public IReadOnlyList<string> AllTags { get; init; } = [];
+
+    public IReadOnlyList<PostDiagnostic> Warnings { get; init; } = [];
+
+    internal PostContent? Content => Volatile.Read(ref _content);
+
+    internal PostContent SetContent(PostContent content) =>
+        Interlocked.CompareExchange(ref _content, content, null) ?? content;
+}
+
+/// <summary>A post rendered to HTML: the whole body, the excerpt, and the excerpt as plain text.</summary>
+internal sealed record PostContent(string Html, string ExcerptHtml, string SummaryText);

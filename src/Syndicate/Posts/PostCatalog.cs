@@ -1,0 +1,400 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Syndicate.Posts;
+
+/// <summary>
+/// Every post in the posts folder, parsed once per file version (path, size, write time). A file
+/// that turns bad keeps its last good version published until it is fixed; each problem is
+/// logged once, when the file version that has it is first read.
+/// </summary>
+internal sealed class PostCatalog
+{
+    /// <summary>How long after its last write a failing file is given to finish being written (watch mode).</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedConflicts = new(StringComparer.Ordinal);
+    private readonly PostParser _parser;
+    private readonly PostRenderer _renderer;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PostCatalog> _logger;
+    private long _version;
+
+    public PostCatalog(IOptions<PostsOptions> options, IHostEnvironment environment, PostParser parser, PostRenderer renderer,
+        TimeProvider time, ILogger<PostCatalog> logger)
+    {
+        Folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Value.Folder, environment.ContentRootPath));
+        _parser = parser;
+        _renderer = renderer;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The absolute path of the posts folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>Grows by one whenever a post is added, changed or removed.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Reads every post file whose stamp changed since the last scan and forgets deleted ones.</summary>
+    public int Scan()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var toRead = new List<(string Path, FileStamp Stamp)>();
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        if (Directory.Exists(Folder))
+        {
+            foreach (var info in new DirectoryInfo(Folder).EnumerateFiles("*", options))
+            {
+                if (!IsPostFile(info.FullName))
+                {
+                    continue;
+                }
+
+                seen.Add(info.FullName);
+                var stamp = FileStamp.Of(info);
+                lock (_gate)
+                {
+                    if (_entries.TryGetValue(info.FullName, out var entry) && entry.Stamp == stamp)
+                    {
+                        continue;
+                    }
+                }
+
+                toRead.Add((info.FullName, stamp));
+            }
+        }
+
+        var results = new (string Path, FileStamp Stamp, PostParseResult? Result)[toRead.Count];
+        Parallel.For(0, toRead.Count, i =>
+        {
+            var (path, stamp) = toRead[i];
+            results[i] = (path, stamp, ReadAndParse(path, stamp));
+        });
+
+        var changes = 0;
+        lock (_gate)
+        {
+            foreach (var (path, stamp, result) in results)
+            {
+                if (result is not null)
+                {
+                    Record(path, stamp, result);
+                    changes++;
+                }
+            }
+
+            foreach (var path in _entries.Keys.Where(path => !seen.Contains(path)).ToList())
+            {
+                Remove(path);
+                changes++;
+            }
+        }
+
+        if (changes > 0)
+        {
+            Interlocked.Increment(ref _version);
+        }
+
+        PostsLog.PostRead(_logger, Folder, $"scan: {toRead.Count} read, {changes} changed in {stopwatch.ElapsedMilliseconds} ms");
+        return changes;
+    }
+
+    /// <summary>
+    /// Re-reads one path after a watcher event. With <paramref name="settle"/>, a file that fails to
+    /// parse within <see cref="SettleTime"/> of its last write is treated as still being written:
+    /// nothing is recorded or reported and <see cref="RefreshOutcome.Pending"/> asks to come back.
+    /// </summary>
+    public RefreshOutcome Refresh(string fullPath, bool settle)
+    {
+        if (!IsPostFile(fullPath))
+        {
+            return RefreshOutcome.Ignored;
+        }
+
+        var info = new FileInfo(fullPath);
+        if (!info.Exists)
+        {
+            lock (_gate)
+            {
+                if (!_entries.ContainsKey(fullPath))
+                {
+                    return RefreshOutcome.Unchanged;
+                }
+
+                Remove(fullPath);
+            }
+
+            Interlocked.Increment(ref _version);
+            return RefreshOutcome.Changed;
+        }
+
+        var stamp = FileStamp.Of(info);
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(fullPath, out var entry) && entry.Stamp == stamp)
+            {
+                return RefreshOutcome.Unchanged;
+            }
+        }
+
+        var result = ReadAndParse(fullPath, stamp);
+        if (result is null)
+        {
+            return RefreshOutcome.Pending;
+        }
+
+        if (settle && result.Post is null && (stamp.Length == 0 || _time.GetUtcNow().UtcDateTime - stamp.LastWriteUtc < SettleTime))
+        {
+            return RefreshOutcome.Pending;
+        }
+
+        lock (_gate)
+        {
+            Record(fullPath, stamp, result);
+        }
+
+        Interlocked.Increment(ref _version);
+        return RefreshOutcome.Changed;
+    }
+
+    /// <summary>The posts published at <paramref name="now"/>, newest first, with every current problem.</summary>
+    public CatalogSnapshot Snapshot(DateTimeOffset now)
+    {
+        List<Post> candidates;
+        var rejected = new List<PostDiagnostic>();
+        var drafts = 0;
+        var scheduled = 0;
+        DateTimeOffset? next = null;
+        long version;
+        lock (_gate)
+        {
+            version = _version;
+            candidates = new List<Post>(_entries.Count);
+            foreach (var entry in _entries.Values)
+            {
+                rejected.AddRange(entry.Errors);
+                if (entry.Good is not { } post)
+                {
+                    continue;
+                }
+
+                if (post.IsDraft)
+                {
+                    drafts++;
+                }
+                else if (post.Date > now)
+                {
+                    scheduled++;
+                    next = next is null || post.Date < next ? post.Date : next;
+                }
+                else
+                {
+                    candidates.Add(post);
+                }
+            }
+        }
+
+        var published = ResolveConflicts(candidates, rejected);
+        published.Sort(NewestFirst);
+        rejected.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        return new CatalogSnapshot(published, rejected, drafts, scheduled, next, version, now);
+    }
+
+    /// <summary>The rendered HTML of a post, rendered on first use and then kept with that version of the post.</summary>
+    public PostContent GetContent(Post post)
+    {
+        if (post.Content is { } cached)
+        {
+            return cached;
+        }
+
+        string body;
+        try
+        {
+            var source = PostSource.Split(post.File, File.ReadAllText(post.FullPath), out var error);
+            if (source is null)
+            {
+                PostsLog.PostUnreadable(_logger, post.File, error!.Message);
+                return new PostContent("", "", post.Description ?? "");
+            }
+
+            body = source.Body;
+        }
+        catch (IOException ex)
+        {
+            PostsLog.PostUnreadable(_logger, post.File, ex.Message);
+            return new PostContent("", "", post.Description ?? "");
+        }
+
+        return post.SetContent(_renderer.Render(post, body));
+    }
+
+    /// <summary>Whether a path is a post: a .md or .markdown file, not hidden, not an editor's temporary file.</summary>
+    public bool IsPostFile(string fullPath)
+    {
+        if (!fullPath.StartsWith(Folder, StringComparison.Ordinal) || fullPath.Length <= Folder.Length + 1)
+        {
+            return false;
+        }
+
+        var extension = Path.GetExtension(fullPath);
+        if (!extension.Equals(".md", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".markdown", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        // Hidden files and folders (.git, .#emacs-lock), Jekyll's _drafts and similar, and editor backups.
+        foreach (var segment in fullPath.AsSpan(Folder.Length + 1).Split(Path.DirectorySeparatorChar))
+        {
+            var name = fullPath.AsSpan(Folder.Length + 1)[segment];
+            if (name.Length == 0 || name[0] is '.' or '_' or '#' or '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public string RelativeName(string fullPath) =>
+        Path.GetRelativePath(Folder, fullPath).Replace(Path.DirectorySeparatorChar, '/');
+
+    private PostParseResult? ReadAndParse(string path, FileStamp stamp)
+    {
+        var file = RelativeName(path);
+        if (stamp.Length > _parser.MaxFileBytes)
+        {
+            // Rejected from its size alone, without reading a file that may be gigabytes long.
+            return new PostParseResult(null, [PostSource.TooLarge(file, stamp.Length, _parser.MaxFileBytes)]);
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            PostsLog.PostRead(_logger, file, "not readable yet: " + ex.Message);
+            return null;
+        }
+
+        return _parser.Parse(path, file, bytes, stamp);
+    }
+
+    private void Record(string path, FileStamp stamp, PostParseResult result)
+    {
+        var file = RelativeName(path);
+        _entries.TryGetValue(path, out var previous);
+        if (result.Post is { } post)
+        {
+            _entries[path] = new Entry(stamp, post, []);
+            if (previous is { Errors.Count: > 0 })
+            {
+                PostsLog.PostFixed(_logger, file);
+            }
+
+            foreach (var warning in post.Warnings)
+            {
+                PostsLog.PostWarning(_logger, file, warning.ToString());
+            }
+
+            PostsLog.PostRead(_logger, file, "published");
+            return;
+        }
+
+        var kept = previous?.Good;
+        _entries[path] = new Entry(stamp, kept, result.Errors);
+        var outcome = kept is null
+            ? "It is not published until the file is fixed."
+            : "Its last good version stays published until the file is fixed.";
+        foreach (var error in result.Errors)
+        {
+            PostsLog.PostRejected(_logger, file, error.ToString(), outcome);
+        }
+    }
+
+    private void Remove(string path)
+    {
+        _entries.Remove(path);
+        PostsLog.PostRemoved(_logger, RelativeName(path));
+    }
+
+    private List<Post> ResolveConflicts(List<Post> posts, List<PostDiagnostic> rejected)
+    {
+        // Two files at one address (or with one explicit id) would make readers show one item for two
+        // posts or flip between them. The older post keeps it, by date and then by file name, so
+        // every node and every rebuild decides the same way.
+        var winners = new List<Post>(posts.Count);
+        var byPermalink = new Dictionary<string, Post>(StringComparer.Ordinal);
+        var byId = new Dictionary<string, Post>(StringComparer.Ordinal);
+        posts.Sort((a, b) => a.Date != b.Date ? a.Date.CompareTo(b.Date) : string.CompareOrdinal(a.File, b.File));
+        foreach (var post in posts)
+        {
+            Post? holder = null;
+            string? what = null;
+            if (byPermalink.TryGetValue(post.Permalink, out var samePermalink))
+            {
+                (holder, what) = (samePermalink, $"permalink {post.Permalink}");
+            }
+            else if (byId.TryGetValue(post.Id, out var sameId))
+            {
+                (holder, what) = (sameId, $"id {post.Id}");
+            }
+
+            if (holder is null)
+            {
+                byPermalink[post.Permalink] = post;
+                byId[post.Id] = post;
+                winners.Add(post);
+                continue;
+            }
+
+            var diagnostic = new PostDiagnostic(post.File, null, null,
+                $"it has the same {what} as {holder.File}, which is older and keeps it; give one of them another slug, permalink or id.");
+            rejected.Add(diagnostic);
+            lock (_gate)
+            {
+                if (_reportedConflicts.Add(diagnostic.ToString()))
+                {
+                    PostsLog.PostDuplicate(_logger, post.File, diagnostic.ToString());
+                }
+            }
+        }
+
+        return winners;
+    }
+
+    private static int NewestFirst(Post a, Post b)
+    {
+        var byDate = b.Date.CompareTo(a.Date);
+        return byDate != 0 ? byDate : string.CompareOrdinal(a.File, b.File);
+    }
+
+    private sealed record Entry(FileStamp Stamp, Post? Good, IReadOnlyList<PostDiagnostic> Errors);
+}
+
+/// <summary>What a watcher event did to the catalog.</summary>
+internal enum RefreshOutcome
+{
+    Ignored,
+    Unchanged,
+    Changed,
+    Pending,
+}
+
+/// <summary>The published posts at one moment, newest first, and every current problem.</summary>
+internal sealed record CatalogSnapshot(
+    IReadOnlyList<Post> Posts,
+    IReadOnlyList<PostDiagnostic> Rejected,
+    int Drafts,
+    int Scheduled,
+    DateTimeOffset? NextPublication,
+    long Version,
+    DateTimeOffset Taken);

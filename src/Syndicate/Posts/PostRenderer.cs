@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Markdig;
+using Markdig.Renderers;
+using Markdig.Syntax;
+using Syndicate.Site;
+
+namespace Syndicate.Posts;
+
+/// <summary>
+/// Renders a post body to HTML with Markdig (tables, footnotes, auto links, emphasis extras, task
+/// lists; raw HTML passes through), makes its URLs absolute and cuts the excerpt: front matter
+/// description, else the part before <c>&lt;!--more--&gt;</c>, else the first paragraph.
+/// </summary>
+internal sealed partial class PostRenderer
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UsePipeTables()
+        .UseGridTables()
+        .UseFootnotes()
+        .UseAutoLinks()
+        .UseEmphasisExtras()
+        .UseTaskLists()
+        .UseListExtras()
+        .UseDefinitionLists()
+        .UseAbbreviations()
+        .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub)
+        .Build();
+
+    private readonly SiteUrls _site;
+
+    public PostRenderer(SiteUrls site) => _site = site;
+
+    public PostContent Render(Post post, string body)
+    {
+        var document = new Uri(post.Url);
+        var markdown = Markdown.Parse(body, Pipeline);
+        var html = HtmlUrlRewriter.Rewrite(ToHtml(markdown), _site, document);
+
+        string excerptHtml;
+        var more = MoreLine().Match(body) is { Success: true } marker ? marker.Index : -1;
+        if (post.Description is { } description)
+        {
+            excerptHtml = "<p>" + WebUtility.HtmlEncode(description) + "</p>";
+        }
+        else if (more >= 0)
+        {
+            excerptHtml = HtmlUrlRewriter.Rewrite(Markdown.ToHtml(body[..more], Pipeline), _site, document).Trim();
+        }
+        else
+        {
+            var first = markdown.Descendants<ParagraphBlock>().FirstOrDefault();
+            excerptHtml = first is null ? "" : HtmlUrlRewriter.Rewrite(ToHtml(first), _site, document).Trim();
+        }
+
+        var summary = post.Description ?? PlainText(excerptHtml);
+        return new PostContent(html, excerptHtml, summary);
+    }
+
+    /// <summary>Tags stripped, entities decoded, white space collapsed: for JSON Feed summaries and mail text parts.</summary>
+    public static string PlainText(string html)
+    {
+        var text = WebUtility.HtmlDecode(Tags().Replace(html, " "));
+        return Spaces().Replace(text, " ").Trim();
+    }
+
+    private static string ToHtml(MarkdownObject node)
+    {
+        using var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer);
+        Pipeline.Setup(renderer);
+        renderer.Render(node);
+        writer.Flush();
+        return writer.ToString();
+    }
+
+    /// <summary>The excerpt marker on a line of its own (not quoted in code or prose).</summary>
+    [GeneratedRegex(@"(?m)^[ \t]*<!--\s*more\s*-->[ \t]*\r?$")]
+    private static partial Regex MoreLine();
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+}

@@ -1,0 +1,3 @@
+using Syndicate.Hosting;
+
+return await SyndicateProgram.RunAsync(args);

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+
+namespace Syndicate.Storage;
+
+/// <summary>The database that holds subscribers, digests, deliveries and the schedule.</summary>
+internal sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Storage:Provider, Sqlite (the embedded default) or Postgres.</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>Storage:ConnectionString; a SQLite file path is relative to the content root.</summary>
+    public string ConnectionString { get; set; } = "Data Source=data/syndicate.db";
+
+    /// <summary>Hides the connection string, which may hold a password.</summary>
+    public override string ToString() => $"Storage {{ Provider = {Provider} }}";
+}
+
+internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    public static readonly string[] Providers = ["Sqlite", "Postgres"];
+
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        var failures = new List<string>();
+        if (!Providers.Contains(options.Provider, StringComparer.OrdinalIgnoreCase))
+        {
+            failures.Add($"Storage:Provider '{options.Provider}' is not known; use Sqlite (the default, nothing to install) or Postgres.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            failures.Add("Storage:ConnectionString is empty; for SQLite use for example Data Source=data/syndicate.db.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
