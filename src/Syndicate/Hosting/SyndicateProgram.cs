@@ -65,6 +65,8 @@ internal static class SyndicateProgram
         var app = CreateService(Directory.GetCurrentDirectory());
         try
         {
+            // Before the host starts: its hosted services would otherwise meet the bad value first.
+            ValidateOptions(app.Services);
             await app.RunAsync(cancellationToken);
             return 0;
         }
@@ -89,12 +91,26 @@ internal static class SyndicateProgram
         using var host = builder.Build();
         try
         {
-            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            ValidateOptions(host.Services);
             return await verb(host.Services, Console.Out, Console.Error, cancellationToken);
         }
         catch (OptionsValidationException ex)
         {
             return await ExplainAsync(ex);
+        }
+    }
+
+    /// <summary>Checks every options section at once, so one start names every wrong key.</summary>
+    private static void ValidateOptions(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(inner => inner is OptionsValidationException))
+        {
+            var failures = ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures).ToArray();
+            throw new OptionsValidationException("Syndicate", typeof(SyndicateProgram), failures);
         }
     }
 
