@@ -74,7 +74,7 @@ internal sealed class PostCatalog
         Parallel.For(0, toRead.Count, i =>
         {
             var (path, stamp) = toRead[i];
-            results[i] = (path, stamp, ReadAndParse(path, stamp));
+            results[i] = (path, stamp, ReadAndParse(path, stamp, retryUnreadable: false));
         });
 
         var changes = 0;
@@ -143,7 +143,7 @@ internal sealed class PostCatalog
             }
         }
 
-        var result = ReadAndParse(fullPath, stamp);
+        var result = ReadAndParse(fullPath, stamp, retryUnreadable: settle);
         if (result is null)
         {
             return RefreshOutcome.Pending;
@@ -238,7 +238,8 @@ internal sealed class PostCatalog
     /// <summary>Whether a path is a post: a .md or .markdown file, not hidden, not an editor's temporary file.</summary>
     public bool IsPostFile(string fullPath)
     {
-        if (!fullPath.StartsWith(Folder, StringComparison.Ordinal) || fullPath.Length <= Folder.Length + 1)
+        if (!fullPath.StartsWith(Folder, StringComparison.Ordinal) || fullPath.Length <= Folder.Length + 1
+            || fullPath[Folder.Length] != Path.DirectorySeparatorChar)
         {
             return false;
         }
@@ -265,7 +266,8 @@ internal sealed class PostCatalog
     public string RelativeName(string fullPath) =>
         Path.GetRelativePath(Folder, fullPath).Replace(Path.DirectorySeparatorChar, '/');
 
-    private PostParseResult? ReadAndParse(string path, FileStamp stamp)
+    /// <param name="retryUnreadable">True: a file that cannot be opened yet gives null (try again); false: a diagnostic.</param>
+    private PostParseResult? ReadAndParse(string path, FileStamp stamp, bool retryUnreadable)
     {
         var file = RelativeName(path);
         if (stamp.Length > _parser.MaxFileBytes)
@@ -282,7 +284,9 @@ internal sealed class PostCatalog
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             PostsLog.PostRead(_logger, file, "not readable yet: " + ex.Message);
-            return null;
+            return retryUnreadable
+                ? null
+                : new PostParseResult(null, [new PostDiagnostic(file, null, null, $"the file cannot be read ({ex.Message}); check that the service may read it.")]);
         }
 
         return _parser.Parse(path, file, bytes, stamp);
