@@ -38,7 +38,8 @@ internal static partial class PostDate
             var offsetGroup = match.Groups["z"];
             if (!offsetGroup.Success)
             {
-                value = new DateTimeOffset(local, zone.GetUtcOffset(AdjustForGap(local, zone)));
+                local = AdjustForGap(local, zone);
+                value = new DateTimeOffset(local, zone.GetUtcOffset(local));
                 return true;
             }
 

@@ -61,7 +61,7 @@ internal sealed partial class PostParser
         var fileTitle = nameMatch.Success ? nameMatch.Groups["title"].Value : fileName;
 
         var title = front.Text("title", singleLine: true);
-        if (string.IsNullOrWhiteSpace(title))
+        if (string.IsNullOrWhiteSpace(title) && !front.Errors.Any(error => error.Field == "title"))
         {
             front.Error("title", front.LineOf("title"), front.Has("title")
                 ? "the title is empty; give the post a title."
@@ -136,6 +136,9 @@ internal sealed partial class PostParser
         }
 
         var localDate = TimeZoneInfo.ConvertTime(date, _zone).DateTime;
+
+        // Jekyll's :title is the file name's title unless front matter gives a slug, which then stands in for it too.
+        var permalinkTitle = string.IsNullOrWhiteSpace(slugValue) ? fileTitle : slugValue;
         string permalink;
         if (!string.IsNullOrWhiteSpace(permalinkValue))
         {
@@ -145,11 +148,11 @@ internal sealed partial class PostParser
                 return new PostParseResult(null, front.Errors);
             }
 
-            permalink = own.Expand(localDate, slug, fileTitle, categories);
+            permalink = own.Expand(localDate, slug, permalinkTitle, categories);
         }
         else
         {
-            permalink = _permalink.Expand(localDate, slug, fileTitle, categories);
+            permalink = _permalink.Expand(localDate, slug, permalinkTitle, categories);
         }
 
         var url = _site.Absolute(EncodePath(permalink));

@@ -38,14 +38,18 @@ internal sealed partial class PostRenderer
         var html = HtmlUrlRewriter.Rewrite(ToHtml(markdown), _site, document);
 
         string excerptHtml;
-        var more = MoreLine().Match(body) is { Success: true } marker ? marker.Index : -1;
+        // The marker is a top-level HTML block of its own; the same text inside a code block is content.
+        var more = markdown.OfType<HtmlBlock>().FirstOrDefault(block => MoreLine().IsMatch(block.Lines.ToString()));
         if (post.Description is { } description)
         {
             excerptHtml = "<p>" + WebUtility.HtmlEncode(description) + "</p>";
         }
-        else if (more >= 0)
+        else if (more is not null)
         {
-            excerptHtml = HtmlUrlRewriter.Rewrite(Markdown.ToHtml(body[..more], Pipeline), _site, document).Trim();
+            // The blocks before the marker, from the whole document, so that reference links and
+            // footnotes defined further down still resolve.
+            var before = markdown.TakeWhile(block => !ReferenceEquals(block, more)).ToArray();
+            excerptHtml = HtmlUrlRewriter.Rewrite(string.Concat(before.Select(ToHtml)), _site, document).Trim();
         }
         else
         {
@@ -60,7 +64,8 @@ internal sealed partial class PostRenderer
     /// <summary>Tags stripped, entities decoded, white space collapsed: for JSON Feed summaries and mail text parts.</summary>
     public static string PlainText(string html)
     {
-        var text = WebUtility.HtmlDecode(Tags().Replace(html, " "));
+        // Inline tags join their text (<em>a</em>. stays "a."); block tags and line breaks separate words.
+        var text = WebUtility.HtmlDecode(Tags().Replace(html, tag => InlineTag().IsMatch(tag.Value) ? "" : " "));
         return Spaces().Replace(text, " ").Trim();
     }
 
@@ -83,4 +88,7 @@ internal sealed partial class PostRenderer
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
+
+    [GeneratedRegex(@"^</?(a|abbr|b|bdi|bdo|cite|code|data|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|time|u|var)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex InlineTag();
 }

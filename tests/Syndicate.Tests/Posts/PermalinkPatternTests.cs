@@ -1,0 +1,69 @@
+using Syndicate.Posts;
+
+namespace Syndicate.Tests.Posts;
+
+public sealed class PermalinkPatternTests
+{
+    private static readonly DateTime Date = new(2024, 3, 5, 7, 8, 9);
+
+    private static string Expand(string pattern, IReadOnlyList<string>? categories = null, string slug = "hello-world", string fileTitle = "Hello-World")
+    {
+        Assert.True(PermalinkPattern.TryCreate(pattern, out var permalink, out var error), error);
+        return permalink.Expand(Date, slug, fileTitle, categories ?? []);
+    }
+
+    [Theory]
+    [InlineData("/:year/:month/:day/:slug/", "/2024/03/05/hello-world/")]
+    [InlineData("/:year/:i_month/:i_day/:slug", "/2024/3/5/hello-world")]
+    [InlineData("/:short_year/:y_day/:slug.html", "/24/065/hello-world.html")]
+    [InlineData("/:year/:month/:day/:hour:minute:second/", "/2024/03/05/070809/")]
+    [InlineData("/:title/", "/Hello-World/")]
+    [InlineData("/:slug:output_ext", "/hello-world.html")]
+    [InlineData("blog/:slug/", "/blog/hello-world/")]
+    [InlineData("/:categories/:slug/", "/web-dev/news/hello-world/")]
+    public void Expand_Placeholders_AreFilled(string pattern, string expected)
+    {
+        Assert.Equal(expected, Expand(pattern, ["Web Dev", "News"]));
+    }
+
+    [Theory]
+    [InlineData("date", "/web-dev/2024/03/05/Hello-World.html")]
+    [InlineData("pretty", "/web-dev/2024/03/05/Hello-World/")]
+    [InlineData("ordinal", "/web-dev/2024/065/Hello-World.html")]
+    [InlineData("none", "/web-dev/Hello-World.html")]
+    [InlineData("PRETTY", "/web-dev/2024/03/05/Hello-World/")]
+    public void Expand_NamedStyles_MatchJekyll(string style, string expected)
+    {
+        Assert.Equal(expected, Expand(style, ["Web Dev"]));
+    }
+
+    [Theory]
+    [InlineData("date", "/2024/03/05/Hello-World.html")]
+    [InlineData("pretty", "/2024/03/05/Hello-World/")]
+    [InlineData("none", "/Hello-World.html")]
+    [InlineData("/:categories/:year/:categories/:slug/", "/2024/hello-world/")]
+    public void Expand_NoCategories_EmptySegmentsCollapse(string pattern, string expected)
+    {
+        Assert.Equal(expected, Expand(pattern));
+    }
+
+    [Fact]
+    public void Expand_CategoriesThatSlugToNothing_AreDropped()
+    {
+        Assert.Equal("/a-b/2024/hello-world/", Expand("/:categories/:year/:slug/", ["A B", "!!!"]));
+    }
+
+    [Theory]
+    [InlineData("", "is empty")]
+    [InlineData("   ", "is empty")]
+    [InlineData(null, "is empty")]
+    [InlineData("https://example.org/:slug/", "must be a path on the site")]
+    [InlineData("/:slug/?page=1", "not a full address, query or fragment")]
+    [InlineData("/:slug/#top", "not a full address, query or fragment")]
+    [InlineData("/:year/:nope/:slug/", "uses the unknown placeholder :nope; known ones are :categories, :day,")]
+    public void TryCreate_InvalidPattern_RejectedWithMessage(string? pattern, string message)
+    {
+        Assert.False(PermalinkPattern.TryCreate(pattern, out _, out var error));
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,153 @@
+using Syndicate.Posts;
+using Syndicate.Tests.Support;
+
+namespace Syndicate.Tests.Posts;
+
+public sealed class PostRendererTests
+{
+    private readonly TestSite _site = new();
+
+    private (string Html, string Excerpt, string Summary) Render(string body, params string[] frontMatter)
+    {
+        var text = "---\ntitle: T\ndate: 2024-05-01\n" + string.Concat(frontMatter.Select(line => line + "\n")) + "---\n" + body;
+        var (_, content) = _site.ParseAndRender("hello.md", text);
+        return (content.Html, content.ExcerptHtml, content.SummaryText);
+    }
+
+    [Fact]
+    public void Render_PipeTable_IsATable()
+    {
+        var (html, _, _) = Render("| A | B |\n| - | - |\n| 1 | 2 |\n");
+
+        Assert.Contains("<table>", html, StringComparison.Ordinal);
+        Assert.Contains("<th>A</th>", html, StringComparison.Ordinal);
+        Assert.Contains("<td>2</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Footnote_HasReferenceAndDefinition()
+    {
+        var (html, _, _) = Render("Text.[^1]\n\n[^1]: The note.\n");
+
+        Assert.Contains("href=\"#fn:1\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"fn:1\"", html, StringComparison.Ordinal);
+        Assert.Contains("The note.", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_BareUrl_IsAutolinked()
+    {
+        var (html, _, _) = Render("See https://example.com/page for more.\n");
+
+        Assert.Contains("<a href=\"https://example.com/page\">https://example.com/page</a>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_EmphasisExtras_AreRendered()
+    {
+        var (html, _, _) = Render("~~gone~~ and ==marked== and H~2~O and x^2^\n");
+
+        Assert.Contains("<del>gone</del>", html, StringComparison.Ordinal);
+        Assert.Contains("<mark>marked</mark>", html, StringComparison.Ordinal);
+        Assert.Contains("H<sub>2</sub>O", html, StringComparison.Ordinal);
+        Assert.Contains("x<sup>2</sup>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_TaskList_HasCheckboxes()
+    {
+        var (html, _, _) = Render("- [x] done\n- [ ] open\n");
+
+        Assert.Contains("type=\"checkbox\"", html, StringComparison.Ordinal);
+        Assert.Contains("checked=\"checked\"", html, StringComparison.Ordinal);
+        Assert.Equal(2, html.Split("type=\"checkbox\"").Length - 1);
+    }
+
+    [Fact]
+    public void Render_RawHtml_PassesThrough()
+    {
+        var (html, _, _) = Render("<div class=\"note\"><span>raw</span></div>\n\nInline <kbd>Ctrl</kbd>.\n");
+
+        Assert.Contains("<div class=\"note\"><span>raw</span></div>", html, StringComparison.Ordinal);
+        Assert.Contains("<kbd>Ctrl</kbd>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_RelativeLinks_AreMadeAbsolute()
+    {
+        var (html, _, _) = Render("[about](/about/) ![pic](pic.png)\n");
+
+        Assert.Contains("href=\"https://example.org/blog/about/\"", html, StringComparison.Ordinal);
+        Assert.Contains("src=\"https://example.org/blog/2024/05/01/hello/pic.png\"", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Description_IsTheExcerpt()
+    {
+        var (_, excerpt, summary) = Render("First paragraph.\n\n<!--more-->\n\nRest.\n", "description: Fish & <chips>");
+
+        Assert.Equal("<p>Fish &amp; &lt;chips&gt;</p>", excerpt);
+        Assert.Equal("Fish & <chips>", summary);
+    }
+
+    [Fact]
+    public void Render_MoreMarker_ExcerptIsEverythingBeforeIt()
+    {
+        var (html, excerpt, summary) = Render("One.\n\nTwo with [a link](/x/).\n\n<!--more-->\n\nThree.\n");
+
+        Assert.Equal("<p>One.</p>\n<p>Two with <a href=\"https://example.org/blog/x/\">a link</a>.</p>", excerpt);
+        Assert.Equal("One. Two with a link.", summary);
+        Assert.Contains("<p>Three.</p>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_MoreMarkerWithReferenceLinkDefinedBelow_ExcerptResolvesIt()
+    {
+        var (_, excerpt, summary) = Render("Read [the docs][docs] first.[^1]\n\n<!--more-->\n\nRest.\n\n[docs]: /docs/\n[^1]: A note.\n");
+
+        Assert.Equal("<p>Read <a href=\"https://example.org/blog/docs/\">the docs</a> first.<a id=\"fnref:1\" href=\"#fn:1\" class=\"footnote-ref\"><sup>1</sup></a></p>", excerpt);
+        Assert.Equal("Read the docs first.1", summary);
+    }
+
+    [Fact]
+    public void PlainText_BlocksAndBreaks_SeparateWordsInlineTagsDoNot()
+    {
+        Assert.Equal("a b c d.", PostRenderer.PlainText("<p>a</p><p>b<br>c <strong>d</strong>.</p>"));
+        Assert.Equal("x & y", PostRenderer.PlainText("<p>x &amp; <em>y</em></p>"));
+    }
+
+    [Fact]
+    public void Render_MoreMarkerWithCrlfAndSpaces_IsFound()
+    {
+        var (_, excerpt, _) = Render("One.\r\n\r\n  <!-- more -->  \r\n\r\nTwo.\r\n");
+
+        Assert.Equal("<p>One.</p>", excerpt);
+    }
+
+    [Fact]
+    public void Render_NoMarker_ExcerptIsFirstParagraph()
+    {
+        var (_, excerpt, summary) = Render("# Heading\n\nFirst *paragraph*.\n\nSecond.\n");
+
+        Assert.Equal("<p>First <em>paragraph</em>.</p>", excerpt);
+        Assert.Equal("First paragraph.", summary);
+    }
+
+    [Fact]
+    public void Render_MoreMarkerInsideCodeBlock_IsNotAMarker()
+    {
+        var (_, excerpt, _) = Render("Intro.\n\n```html\n<!--more-->\n```\n\nAfter.\n");
+
+        Assert.Equal("<p>Intro.</p>", excerpt);
+    }
+
+    [Fact]
+    public void Render_EmptyBody_HasEmptyExcerpt()
+    {
+        var (html, excerpt, summary) = Render("");
+
+        Assert.Equal("", html);
+        Assert.Equal("", excerpt);
+        Assert.Equal("", summary);
+    }
+}

@@ -1,0 +1,96 @@
+using Syndicate.Site;
+
+namespace Syndicate.Tests.Site;
+
+public sealed class HtmlUrlRewriterTests
+{
+    private static readonly SiteUrls Site = new("https://example.org/blog/");
+    private static readonly Uri Document = new("https://example.org/blog/2024/05/01/hello/");
+
+    private static string Rewrite(string html) => HtmlUrlRewriter.Rewrite(html, Site, Document);
+
+    [Theory]
+    [InlineData("""<a href="/about/">x</a>""", """<a href="https://example.org/blog/about/">x</a>""")]
+    [InlineData("""<img src="/img/a.png" alt="a">""", """<img src="https://example.org/blog/img/a.png" alt="a">""")]
+    [InlineData("""<source src="/v/a.webm" type="video/webm">""", """<source src="https://example.org/blog/v/a.webm" type="video/webm">""")]
+    [InlineData("""<video poster="/v/a.jpg" controls></video>""", """<video poster="https://example.org/blog/v/a.jpg" controls></video>""")]
+    public void Rewrite_SiteRelative_JoinsBaseUrlWithItsPath(string html, string expected)
+    {
+        Assert.Equal(expected, Rewrite(html));
+    }
+
+    [Theory]
+    [InlineData("""<img src="a.png">""", """<img src="https://example.org/blog/2024/05/01/hello/a.png">""")]
+    [InlineData("""<a href="../">up</a>""", """<a href="https://example.org/blog/2024/05/01/">up</a>""")]
+    [InlineData("""<a href="../../02/x/">x</a>""", """<a href="https://example.org/blog/2024/05/02/x/">x</a>""")]
+    [InlineData("""<a href="./img/b.png?w=1">b</a>""", """<a href="https://example.org/blog/2024/05/01/hello/img/b.png?w=1">b</a>""")]
+    public void Rewrite_DocumentRelative_ResolvesAgainstPermalink(string html, string expected)
+    {
+        Assert.Equal(expected, Rewrite(html));
+    }
+
+    [Fact]
+    public void Rewrite_SrcSet_ResolvesEveryCandidate()
+    {
+        var html = """<img srcset="/img/a-1x.png 1x, b-2x.png 2x, https://cdn.example.com/c.png 3x" src="/img/a.png">""";
+
+        Assert.Equal(
+            """<img srcset="https://example.org/blog/img/a-1x.png 1x, https://example.org/blog/2024/05/01/hello/b-2x.png 2x, https://cdn.example.com/c.png 3x" src="https://example.org/blog/img/a.png">""",
+            Rewrite(html));
+    }
+
+    [Fact]
+    public void Rewrite_ProtocolRelative_TakesTheSiteScheme()
+    {
+        Assert.Equal("""<img src="https://cdn.example.com/a.png">""", Rewrite("""<img src="//cdn.example.com/a.png">"""));
+    }
+
+    [Theory]
+    [InlineData("""<a href="https://other.example/x">x</a>""")]
+    [InlineData("""<a href="http://other.example/x">x</a>""")]
+    [InlineData("""<a href="mailto:me@example.org">mail</a>""")]
+    [InlineData("""<a href="tel:+4930123">call</a>""")]
+    [InlineData("""<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup>""")]
+    [InlineData("""<a href="#top">top</a>""")]
+    [InlineData("""<img src="data:image/png;base64,iVBORw0KGgo=">""")]
+    [InlineData("""<p>Plain text with href="/x" outside any tag.</p>""")]
+    [InlineData("""<img data-src="/lazy.png">""")]
+    public void Rewrite_AbsoluteFragmentAndOtherSchemes_AreUntouched(string html)
+    {
+        Assert.Equal(html, Rewrite(html));
+    }
+
+    [Fact]
+    public void Rewrite_SingleQuotes_KeepsTheQuotes()
+    {
+        Assert.Equal("<a href='https://example.org/blog/x/'>x</a>", Rewrite("<a href='/x/'>x</a>"));
+    }
+
+    [Fact]
+    public void Rewrite_UnquotedAttribute_IsQuoted()
+    {
+        Assert.Equal("""<img src="https://example.org/blog/img/a.png" alt=a>""", Rewrite("<img src=/img/a.png alt=a>"));
+    }
+
+    [Fact]
+    public void Rewrite_UpperCaseAttribute_IsRewritten()
+    {
+        Assert.Equal("""<A HREF="https://example.org/blog/x">x</A>""", Rewrite("""<A HREF="/x">x</A>"""));
+    }
+
+    [Fact]
+    public void Rewrite_EscapedMarkupInCode_IsNotATag()
+    {
+        var html = "<pre><code>&lt;a href=\"/x\"&gt;</code></pre>";
+
+        Assert.Equal(html, Rewrite(html));
+    }
+
+    [Fact]
+    public void Resolve_BaseUrlWithoutPath_JoinsAtRoot()
+    {
+        var site = new SiteUrls("https://example.org");
+
+        Assert.Equal("https://example.org/img/a.png", HtmlUrlRewriter.Resolve("/img/a.png", site, new Uri("https://example.org/2024/x/")));
+    }
+}
