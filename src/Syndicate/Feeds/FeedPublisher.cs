@@ -94,7 +94,7 @@ internal sealed class FeedPublisher : IDisposable
 
             Last = snapshot;
             FeedsLog.FeedsPublished(_logger, snapshot.Posts.Count, feeds, changed.Count, written, _output.Folder, stopwatch.ElapsedMilliseconds);
-            await _hub.NotifyAsync(changed.Select(path => _urls.Absolute("/" + path)), cancellationToken);
+            await _hub.NotifyAsync(changed.Select(FeedUrl), cancellationToken);
             return new PublishResult(snapshot, feeds, written, failed, changed);
         }
         finally
@@ -102,6 +102,12 @@ internal sealed class FeedPublisher : IDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// A feed's address escaped as FeedBuilder writes its rel=self link: the topic a hub matches hub.url
+    /// against (WebSub 1.0 section 7), so a tag such as café must read tags/caf%C3%A9/ in both.
+    /// </summary>
+    private string FeedUrl(string path) => _urls.Absolute("/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)));
 }
 
 /// <summary>What one publish did.</summary>

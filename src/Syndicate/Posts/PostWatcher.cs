@@ -24,6 +24,7 @@ internal sealed class PostWatcher : BackgroundService
     private readonly PostsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<PostWatcher> _logger;
+    private FileSystemWatcher? _watcher;
 
     public PostWatcher(PostCatalog catalog, FeedPublisher publisher, IOptions<PostsOptions> options, TimeProvider time, ILogger<PostWatcher> logger)
     {
@@ -37,6 +38,9 @@ internal sealed class PostWatcher : BackgroundService
     /// <summary>The first scan and publish happen before the web server starts, so the first request finds the feeds.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Watch before the first scan: a file written between the scan and ExecuteAsync (which runs on
+        // its own thread, later) would otherwise wait for the next rescan.
+        _watcher = CreateWatcher();
         var started = _time.GetTimestamp();
         _catalog.Scan();
         var result = await _publisher.PublishAsync(serve: true, cancellationToken);
@@ -46,7 +50,6 @@ internal sealed class PostWatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var watcher = CreateWatcher();
         var nextRescan = _time.GetUtcNow() + _options.RescanInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -73,7 +76,16 @@ internal sealed class PostWatcher : BackgroundService
                 var version = _catalog.Version;
                 var rescan = Drain();
                 now = _time.GetUtcNow();
-                if (rescan || now >= nextRescan)
+                if (rescan)
+                {
+                    // A scan reads files without the settle time a watcher event gives them. Wait that long, and
+                    // for the files still being written, so a post saved next to a folder event or an
+                    // extension-less file (vim's 4913 probe) is not rejected half-written.
+                    var soon = now + PostCatalog.SettleTime;
+                    nextRescan = soon < nextRescan ? soon : nextRescan;
+                }
+
+                if (now >= nextRescan && !_pending.Values.Any(pending => now - pending.FirstSeen < PostCatalog.SettleTime * 3))
                 {
                     _catalog.Scan();
                     nextRescan = now + _options.RescanInterval;
@@ -95,6 +107,12 @@ internal sealed class PostWatcher : BackgroundService
                 FeedsLog.PublishFailed(_logger, ex, ex.Message);
             }
         }
+    }
+
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
     }
 
     private bool Drain()

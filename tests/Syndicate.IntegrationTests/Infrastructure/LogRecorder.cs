@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Syndicate.IntegrationTests.Infrastructure;
+
+/// <summary>One log line as the service wrote it.</summary>
+internal sealed record LogEntry(string Category, EventId EventId, LogLevel Level, string Message)
+{
+    public override string ToString() => $"{Level} {Category}[{EventId.Id}] {Message}";
+}
+
+/// <summary>Records every log line of a host, so a test can assert on event ids and messages.</summary>
+internal sealed class LogRecorder : ILoggerProvider
+{
+    private readonly ConcurrentQueue<LogEntry> _entries = new();
+
+    public IReadOnlyList<LogEntry> Entries => _entries.ToArray();
+
+    public IReadOnlyList<LogEntry> WithId(int eventId) => _entries.Where(entry => entry.EventId.Id == eventId).ToArray();
+
+    public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, _entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Recorder(string category, ConcurrentQueue<LogEntry> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            entries.Enqueue(new LogEntry(category, eventId, logLevel, formatter(state, exception)));
+    }
+}
