@@ -41,7 +41,11 @@ internal sealed class PostCatalog
     public long Version => Interlocked.Read(ref _version);
 
     /// <summary>Reads every post file whose stamp changed since the last scan and forgets deleted ones.</summary>
-    public int Scan()
+    /// <param name="settle">
+    /// While the service runs: a file that fails within <see cref="SettleTime"/> of its last write is
+    /// left for the next event or scan instead of being reported, as it may still be being written.
+    /// </param>
+    public int Scan(bool settle = false)
     {
         var stopwatch = Stopwatch.StartNew();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -80,8 +84,14 @@ internal sealed class PostCatalog
         var changes = 0;
         lock (_gate)
         {
+            var now = _time.GetUtcNow().UtcDateTime;
             foreach (var (path, stamp, result) in results)
             {
+                if (settle && result is { Post: null } && (stamp.Length == 0 || now - stamp.LastWriteUtc < SettleTime))
+                {
+                    continue;
+                }
+
                 if (result is not null)
                 {
                     Record(path, stamp, result);

@@ -76,18 +76,11 @@ internal sealed class PostWatcher : BackgroundService
                 var version = _catalog.Version;
                 var rescan = Drain();
                 now = _time.GetUtcNow();
-                if (rescan)
+                // The scan gives a recently written file that fails the same settle time a watcher event
+                // does, so a post saved next to a folder event or vim's 4913 probe is not rejected half-written.
+                if (rescan || now >= nextRescan)
                 {
-                    // A scan reads files without the settle time a watcher event gives them. Wait that long, and
-                    // for the files still being written, so a post saved next to a folder event or an
-                    // extension-less file (vim's 4913 probe) is not rejected half-written.
-                    var soon = now + PostCatalog.SettleTime;
-                    nextRescan = soon < nextRescan ? soon : nextRescan;
-                }
-
-                if (now >= nextRescan && !_pending.Values.Any(pending => now - pending.FirstSeen < PostCatalog.SettleTime * 3))
-                {
-                    _catalog.Scan();
+                    _catalog.Scan(settle: true);
                     nextRescan = now + _options.RescanInterval;
                 }
 
