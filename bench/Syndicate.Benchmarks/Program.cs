@@ -1,2 +1,3 @@
-Console.WriteLine("Syndicate benchmarks: see bench/README.md.");
-return 0;
+using Syndicate.Benchmarks;
+
+return await BenchProgram.RunAsync(args, Console.Out);

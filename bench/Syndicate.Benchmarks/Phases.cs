@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using Markdig;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Syndicate.Feeds;
+using Syndicate.Hosting;
+using Syndicate.Posts;
+using Syndicate.Site;
+
+namespace Syndicate.Benchmarks;
+
+/// <summary>
+/// <c>phases CONTENT_ROOT</c>: where a <c>build</c> spends its time and memory, by running the same
+/// steps as BuildCommand in this process (host, scan, plan, render, serialize each feed, write each
+/// file) and printing each step's wall time, allocations, GC pauses and the peak RSS after it. Run
+/// it with the settings of the published build (DOTNET_TieredCompilation=0) to match it.
+/// </summary>
+internal static class Phases
+{
+    public static async Task<int> RunAsync(string root, TextWriter output)
+    {
+        var total = Stopwatch.StartNew();
+        var last = new Mark(output);
+        last.Print("process start to Main (runtime start-up)", TimeSpan.FromMilliseconds((DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds));
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = root, Args = [] });
+        builder.Services.AddSyndicate();
+        using var host = builder.Build();
+        host.Services.GetRequiredService<IStartupValidator>().Validate();
+        var catalog = host.Services.GetRequiredService<PostCatalog>();
+        var feeds = host.Services.GetRequiredService<FeedBuilder>();
+        var files = host.Services.GetRequiredService<FeedOutput>();
+        last.Step("host built, options validated");
+
+        catalog.Scan();
+        last.Step("scan: read and parse front matter of every post");
+
+        var snapshot = catalog.Snapshot(DateTimeOffset.UtcNow);
+        var scopes = feeds.Plan(snapshot);
+        last.Step($"snapshot and plan: {snapshot.Posts.Count} posts, {scopes.Count} scopes");
+
+        var posts = scopes.SelectMany(scope => scope.Posts).Distinct().ToArray();
+        Parallel.ForEach(posts, post => catalog.GetContent(post));
+        last.Step($"render {posts.Length} posts (Markdig + URL rewrite, parallel)");
+        var rendered = posts.Sum(post => (long)post.Content!.Html.Length * 2);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"    rendered HTML kept on the posts: {rendered / 1048576.0:0} MiB (UTF-16); live heap after a full GC: {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:0} MiB"));
+        last.Step("(full GC for the figure above)");
+
+        var serialize = new Dictionary<string, (TimeSpan Time, long Bytes, int Count)>(StringComparer.Ordinal);
+        var write = TimeSpan.Zero;
+        long largest = 0;
+        using (var documents = feeds.Build(scopes, reuse: false).GetEnumerator())
+        {
+            while (true)
+            {
+                var start = Stopwatch.GetTimestamp();
+                if (!documents.MoveNext())
+                {
+                    break;
+                }
+
+                var document = documents.Current;
+                var kind = (document.Path.StartsWith("tags/", StringComparison.Ordinal) ? "tag " : "site ") + Path.GetFileName(document.Path);
+                var made = Stopwatch.GetElapsedTime(start);
+                serialize[kind] = serialize.TryGetValue(kind, out var sum)
+                    ? (sum.Time + made, sum.Bytes + document.Body.Length, sum.Count + 1)
+                    : (made, document.Body.Length, 1);
+                largest = Math.Max(largest, document.Body.Length);
+                start = Stopwatch.GetTimestamp();
+                files.Write(document);
+                write += Stopwatch.GetElapsedTime(start);
+            }
+        }
+
+        last.Step("serialize and write every feed (one at a time)");
+        foreach (var (kind, (time, bytes, count)) in serialize.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"    serialize {kind}: {count} files, {bytes / 1048576.0:0.0} MiB, {time.TotalMilliseconds:0} ms"));
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"    write (atomic rename, fsync each file): {write.TotalMilliseconds:0} ms; largest document {largest / 1048576.0:0.0} MiB"));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"total in Main {total.Elapsed.TotalSeconds:0.00} s; allocated {GC.GetTotalAllocatedBytes() / 1048576.0:0} MiB; GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
+
+        await RenderSplitAsync(catalog, snapshot, output);
+        return 0;
+    }
+
+    /// <summary>Markdig alone vs the URL rewrite on the same posts, single-threaded, second pass (JIT warm).</summary>
+    private static async Task RenderSplitAsync(PostCatalog catalog, CatalogSnapshot snapshot, TextWriter output)
+    {
+        var pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseFootnotes().UseAutoLinks().UseEmphasisExtras()
+            .UseTaskLists().UseListExtras().UseDefinitionLists().UseAbbreviations()
+            .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub).Build();
+        var sample = snapshot.Posts.Take(500).Select(post =>
+            (post, PostSource.Split(post.File, File.ReadAllText(post.FullPath), out _)!.Body)).ToArray();
+        var site = new SiteUrls("https://blog.example.org");
+        TimeSpan markdig = default, rewrite = default;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            markdig = rewrite = TimeSpan.Zero;
+            foreach (var (post, body) in sample)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var html = Markdown.ToHtml(body, pipeline);
+                markdig += Stopwatch.GetElapsedTime(start);
+                start = Stopwatch.GetTimestamp();
+                HtmlUrlRewriter.Rewrite(html, site, new Uri(post.Url));
+                rewrite += Stopwatch.GetElapsedTime(start);
+            }
+        }
+
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"render split, {sample.Length} posts on one thread: Markdig {markdig.TotalMilliseconds:0} ms, HtmlUrlRewriter {rewrite.TotalMilliseconds:0} ms"));
+    }
+
+    private sealed class Mark(TextWriter output)
+    {
+        private long _at = Stopwatch.GetTimestamp();
+        private long _allocated = GC.GetTotalAllocatedBytes();
+
+        public void Print(string what, TimeSpan time) =>
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{time.TotalMilliseconds,8:0} ms  {what}"));
+
+        public void Step(string what)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{Stopwatch.GetElapsedTime(_at).TotalMilliseconds,8:0} ms  {what}  (allocated {(allocated - _allocated) / 1048576.0:0} MiB, peak RSS so far {PeakMiB():0} MiB)"));
+            _at = Stopwatch.GetTimestamp();
+            _allocated = allocated;
+        }
+
+        private static double PeakMiB()
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+                }
+            }
+
+            return double.NaN;
+        }
+    }
+}
