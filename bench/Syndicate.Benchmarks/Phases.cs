@@ -49,41 +49,21 @@ internal static class Phases
             $"    rendered HTML kept on the posts: {rendered / 1048576.0:0} MiB (UTF-16); live heap after a full GC: {GC.GetTotalMemory(forceFullCollection: true) / 1048576.0:0} MiB"));
         last.Step("(full GC for the figure above)");
 
-        var serialize = new Dictionary<string, (TimeSpan Time, long Bytes, int Count)>(StringComparer.Ordinal);
-        var write = TimeSpan.Zero;
-        long largest = 0;
-        using (var documents = feeds.Build(scopes, reuse: false).GetEnumerator())
+        // As FeedPublisher does in build mode: every feed streamed into its file, several at once.
+        var made = feeds.Stream(scopes, file =>
         {
-            while (true)
-            {
-                var start = Stopwatch.GetTimestamp();
-                if (!documents.MoveNext())
-                {
-                    break;
-                }
-
-                var document = documents.Current;
-                var kind = (document.Path.StartsWith("tags/", StringComparison.Ordinal) ? "tag " : "site ") + Path.GetFileName(document.Path);
-                var made = Stopwatch.GetElapsedTime(start);
-                serialize[kind] = serialize.TryGetValue(kind, out var sum)
-                    ? (sum.Time + made, sum.Bytes + document.Body.Length, sum.Count + 1)
-                    : (made, document.Body.Length, 1);
-                largest = Math.Max(largest, document.Body.Length);
-                start = Stopwatch.GetTimestamp();
-                files.Write(document);
-                write += Stopwatch.GetElapsedTime(start);
-            }
-        }
-
-        last.Step("serialize and write every feed (one at a time)");
-        foreach (var (kind, (time, bytes, count)) in serialize.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+            var start = Stopwatch.GetTimestamp();
+            var result = files.Write(file);
+            return (file.Path, result.Length, Time: Stopwatch.GetElapsedTime(start));
+        });
+        last.Step($"serialize and write every feed ({Environment.ProcessorCount} at a time, streamed to temp files, renamed)");
+        foreach (var group in made.GroupBy(file => (file.Path.StartsWith("tags/", StringComparison.Ordinal) ? "tag " : "site ") + Path.GetFileName(file.Path))
+            .OrderBy(group => group.Key, StringComparer.Ordinal))
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"    serialize {kind}: {count} files, {bytes / 1048576.0:0.0} MiB, {time.TotalMilliseconds:0} ms"));
+                $"    {group.Key}: {group.Count()} files, {group.Sum(file => file.Length) / 1048576.0:0.0} MiB, {group.Sum(file => file.Time.TotalMilliseconds):0} ms (summed over threads)"));
         }
 
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"    write (atomic rename, fsync each file): {write.TotalMilliseconds:0} ms; largest document {largest / 1048576.0:0.0} MiB"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"total in Main {total.Elapsed.TotalSeconds:0.00} s; allocated {GC.GetTotalAllocatedBytes() / 1048576.0:0} MiB; GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
 

@@ -12,6 +12,14 @@ internal static class AtomFeedWriter
 {
     public static byte[] Write(FeedContext context)
     {
+        using var stream = new MemoryStream();
+        Write(context, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes the feed to <paramref name="output"/>, making each item only as it is written.</summary>
+    public static void Write(FeedContext context, Stream output)
+    {
         var feed = new SyndicationFeed
         {
             Id = context.SelfUrl,
@@ -35,15 +43,10 @@ internal static class AtomFeedWriter
         // RFC 4287 4.1.1: a feed needs an author unless every entry has one.
         feed.Authors.Add(new SyndicationPerson { Name = XmlText.Clean(context.Author ?? context.Title) });
 
-        feed.Items = context.Entries.Select(ToItem).ToList();
+        feed.Items = context.Entries.Select(ToItem);
 
-        using var stream = new MemoryStream();
-        using (var writer = XmlWriter.Create(stream, FeedXml.WriterSettings))
-        {
-            new Atom10FeedFormatter(feed).WriteTo(writer);
-        }
-
-        return stream.ToArray();
+        using var writer = XmlWriter.Create(output, FeedXml.WriterSettings);
+        new Atom10FeedFormatter(feed).WriteTo(writer);
     }
 
     private static SyndicationItem ToItem(FeedEntry entry)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Syndicate.Posts;
 using Syndicate.Site;
@@ -69,10 +70,11 @@ internal sealed class FeedBuilder
         var pending = scopes.Where(scope => !reuse || !IsCached(scope)).SelectMany(scope => scope.Posts).Distinct().ToArray();
         RenderAll(pending);
 
+        var entries = new EntryCache(_catalog);
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
-            foreach (var document in BuildScope(scope, reuse))
+            foreach (var document in BuildScope(scope, reuse, entries))
             {
                 live.Add(document.Path);
                 yield return document;
@@ -88,14 +90,33 @@ internal sealed class FeedBuilder
         }
     }
 
-    private IEnumerable<FeedDocument> BuildScope(FeedScope scope, bool reuse)
+    /// <summary>
+    /// Hands every feed file of every scope to <paramref name="write"/>, which streams it where it
+    /// belongs (<c>build</c>: no document is held in memory). Several files are written at once,
+    /// largest scopes first; the results come back in plan order.
+    /// </summary>
+    public IReadOnlyList<T> Stream<T>(IReadOnlyList<FeedScope> scopes, Func<FeedFile, T> write)
     {
-        var paths = scope.Slug is null
-            ? new[] { ("feed.xml", FeedKind.Rss), ("atom.xml", FeedKind.Atom), ("feed.json", FeedKind.Json) }
-            : [($"tags/{scope.Slug}/feed.xml", FeedKind.Rss), ($"tags/{scope.Slug}/atom.xml", FeedKind.Atom)];
+        RenderAll(scopes.SelectMany(scope => scope.Posts).Distinct().ToArray());
 
-        FeedEntry[]? entries = null;
-        foreach (var (path, kind) in paths)
+        var entries = new EntryCache(_catalog);
+        var files = scopes.SelectMany(scope => Paths(scope).Select(file => (Scope: scope, file.Path, file.Kind))).ToArray();
+        var results = new T[files.Length];
+        var largestFirst = Enumerable.Range(0, files.Length).OrderByDescending(i => files[i].Scope.Posts.Count).ToArray();
+        // One file per core: more threads only add buffers and GC heaps, not throughput.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, i =>
+        {
+            var (scope, path, kind) = files[i];
+            var context = Context(scope, path, entries.For(scope.Posts, kind));
+            results[i] = write(new FeedFile(path, ContentType(kind), context.Updated, stream => Write(kind, context, stream)));
+        });
+        return results;
+    }
+
+    private IEnumerable<FeedDocument> BuildScope(FeedScope scope, bool reuse, EntryCache entries)
+    {
+        foreach (var (path, kind) in Paths(scope))
         {
             if (reuse && _cache.TryGetValue(path, out var cached) && cached.Posts.SequenceEqual(scope.Posts))
             {
@@ -103,21 +124,47 @@ internal sealed class FeedBuilder
                 continue;
             }
 
-            entries ??= scope.Posts.Select(post => new FeedEntry(post, _catalog.GetContent(post))).ToArray();
-            var context = Context(scope, path, entries);
-            var (contentType, body) = kind switch
+            var context = Context(scope, path, entries.For(scope.Posts, kind));
+            var body = kind switch
             {
-                FeedKind.Rss => (FeedDocument.RssType, RssFeedWriter.Write(context)),
-                FeedKind.Atom => (FeedDocument.AtomType, AtomFeedWriter.Write(context)),
-                _ => (FeedDocument.JsonType, JsonFeedWriter.Write(context)),
+                FeedKind.Rss => RssFeedWriter.Write(context),
+                FeedKind.Atom => AtomFeedWriter.Write(context),
+                _ => JsonFeedWriter.Write(context),
             };
-            var document = FeedDocument.Create(path, contentType, body, context.Updated);
+            var document = FeedDocument.Create(path, ContentType(kind), body, context.Updated);
             if (reuse)
             {
                 _cache[path] = new CachedFeed(scope.Posts, document);
             }
 
             yield return document;
+        }
+    }
+
+    private static (string Path, FeedKind Kind)[] Paths(FeedScope scope) => scope.Slug is null
+        ? [("feed.xml", FeedKind.Rss), ("atom.xml", FeedKind.Atom), ("feed.json", FeedKind.Json)]
+        : [($"tags/{scope.Slug}/feed.xml", FeedKind.Rss), ($"tags/{scope.Slug}/atom.xml", FeedKind.Atom)];
+
+    private static string ContentType(FeedKind kind) => kind switch
+    {
+        FeedKind.Rss => FeedDocument.RssType,
+        FeedKind.Atom => FeedDocument.AtomType,
+        _ => FeedDocument.JsonType,
+    };
+
+    private static void Write(FeedKind kind, FeedContext context, Stream stream)
+    {
+        switch (kind)
+        {
+            case FeedKind.Rss:
+                RssFeedWriter.Write(context, stream);
+                break;
+            case FeedKind.Atom:
+                AtomFeedWriter.Write(context, stream);
+                break;
+            default:
+                JsonFeedWriter.Write(context, stream);
+                break;
         }
     }
 
@@ -172,7 +219,43 @@ internal sealed class FeedBuilder
     }
 
     private sealed record CachedFeed(IReadOnlyList<Post> Posts, FeedDocument Document);
+
+    /// <summary>
+    /// The entries of one build, made once per post however many feeds show it. The XML feeds get
+    /// the HTML with the characters XML cannot hold already removed, once per post instead of once
+    /// per feed; JSON Feed, which can escape them, gets the HTML as rendered.
+    /// </summary>
+    private sealed class EntryCache(PostCatalog catalog)
+    {
+        private readonly ConcurrentDictionary<Post, (FeedEntry Raw, FeedEntry Xml)> _entries = new(ReferenceEqualityComparer.Instance);
+
+        public FeedEntry[] For(IReadOnlyList<Post> posts, FeedKind kind)
+        {
+            var entries = new FeedEntry[posts.Count];
+            for (var i = 0; i < entries.Length; i++)
+            {
+                var pair = _entries.GetOrAdd(posts[i], Make, catalog);
+                entries[i] = kind == FeedKind.Json ? pair.Raw : pair.Xml;
+            }
+
+            return entries;
+        }
+
+        private static (FeedEntry, FeedEntry) Make(Post post, PostCatalog catalog)
+        {
+            var content = catalog.GetContent(post);
+            var html = XmlText.Clean(content.Html);
+            var excerpt = XmlText.Clean(content.ExcerptHtml);
+            var raw = new FeedEntry(post, content);
+            return ReferenceEquals(html, content.Html) && ReferenceEquals(excerpt, content.ExcerptHtml)
+                ? (raw, raw)
+                : (raw, new FeedEntry(post, content with { Html = html, ExcerptHtml = excerpt }));
+        }
+    }
 }
+
+/// <summary>One feed file to write: its path, type and date, and how to write its bytes to a stream.</summary>
+internal sealed record FeedFile(string Path, string ContentType, DateTimeOffset LastModified, Action<Stream> WriteTo);
 
 /// <summary>The posts of one feed family: the whole site (no slug) or one tag.</summary>
 internal sealed record FeedScope(string? Slug, string? Name, IReadOnlyList<Post> Posts);

@@ -18,6 +18,10 @@ internal sealed record FeedDocument(string Path, string ContentType, byte[] Body
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(body, hash);
-        return "\"" + Convert.ToBase64String(hash[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
+        return ETagOfHash(hash);
     }
+
+    /// <summary>The ETag for bytes whose SHA-256 is <paramref name="sha256"/> (hashed as they were streamed).</summary>
+    public static string ETagOfHash(ReadOnlySpan<byte> sha256) =>
+        "\"" + Convert.ToBase64String(sha256[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_') + "\"";
 }

@@ -52,12 +52,32 @@ internal sealed class FeedPublisher : IDisposable
             var live = new HashSet<string>(StringComparer.Ordinal);
             var changed = new List<string>();
             int feeds = 0, written = 0, failed = 0;
-            foreach (var document in _builder.Build(scopes, reuse: serve))
+            if (!serve)
+            {
+                // build: each feed is streamed to its file, several at once; results come in plan order.
+                foreach (var (path, result, error) in _builder.Stream(scopes, WriteFile))
+                {
+                    feeds++;
+                    live.Add(path);
+                    if (error is not null)
+                    {
+                        failed++;
+                        FeedsLog.FeedWriteFailed(_logger, path, _output.Folder, error);
+                    }
+                    else if (result!.Written)
+                    {
+                        written++;
+                        changed.Add(path);
+                        FeedsLog.FeedWritten(_logger, path, result.Length, result.ETag);
+                    }
+                }
+            }
+
+            foreach (var document in serve ? _builder.Build(scopes, reuse: true) : [])
             {
                 feeds++;
                 live.Add(document.Path);
-                var isNew = !serve || _store.Set(document);
-                if (!isNew)
+                if (!_store.Set(document))
                 {
                     continue;
                 }
@@ -70,7 +90,7 @@ internal sealed class FeedPublisher : IDisposable
                         changed.Add(document.Path);
                         FeedsLog.FeedWritten(_logger, document.Path, document.Body.Length, document.ETag);
                     }
-                    else if (serve && Last is not null)
+                    else if (Last is not null)
                     {
                         changed.Add(document.Path);
                     }
@@ -100,6 +120,18 @@ internal sealed class FeedPublisher : IDisposable
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private (string Path, FeedFileWrite? Result, string? Error) WriteFile(FeedFile file)
+    {
+        try
+        {
+            return (file.Path, _output.Write(file), null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (file.Path, null, ex.Message);
         }
     }
 

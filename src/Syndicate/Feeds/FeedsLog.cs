@@ -9,7 +9,7 @@ internal static partial class FeedsLog
     public static partial void FeedsPublished(ILogger logger, int posts, int feeds, int changed, int written, string outputFolder, long elapsedMs);
 
     [LoggerMessage(2002, LogLevel.Debug, "Feed {FeedPath} written ({Bytes} bytes, ETag {ETag})")]
-    public static partial void FeedWritten(ILogger logger, string feedPath, int bytes, string eTag);
+    public static partial void FeedWritten(ILogger logger, string feedPath, long bytes, string eTag);
 
     [LoggerMessage(2003, LogLevel.Information, "Feed {FeedPath} removed: no post has that tag any more")]
     public static partial void FeedRemoved(ILogger logger, string feedPath);

@@ -17,6 +17,12 @@ internal static class JsonFeedWriter
     public static byte[] Write(FeedContext context)
     {
         using var stream = new MemoryStream();
+        Write(context, stream);
+        return stream.ToArray();
+    }
+
+    public static void Write(FeedContext context, Stream stream)
+    {
         using (var json = new Utf8JsonWriter(stream, Options))
         {
             json.WriteStartObject();
@@ -90,7 +96,6 @@ internal static class JsonFeedWriter
         }
 
         stream.WriteByte((byte)'\n');
-        return stream.ToArray();
     }
 
     public static string Rfc3339(DateTimeOffset value) =>

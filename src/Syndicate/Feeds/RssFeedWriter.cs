@@ -16,6 +16,14 @@ internal static class RssFeedWriter
 
     public static byte[] Write(FeedContext context)
     {
+        using var stream = new MemoryStream();
+        Write(context, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes the feed to <paramref name="output"/>, making each item only as it is written.</summary>
+    public static void Write(FeedContext context, Stream output)
+    {
         var feed = new SyndicationFeed(XmlText.Clean(context.Title), XmlText.Clean(context.Description), new Uri(context.HomeUrl))
         {
             Language = context.Language,
@@ -30,15 +38,10 @@ internal static class RssFeedWriter
             feed.Links.Add(new SyndicationLink(new Uri(hub), "hub", null, null, 0));
         }
 
-        feed.Items = context.Entries.Select(entry => (SyndicationItem)new RssItem(entry)).ToList();
+        feed.Items = context.Entries.Select(entry => (SyndicationItem)new RssItem(entry));
 
-        using var stream = new MemoryStream();
-        using (var writer = XmlWriter.Create(stream, FeedXml.WriterSettings))
-        {
-            new Rss20FeedFormatter(feed, serializeExtensionsAsAtom: true).WriteTo(writer);
-        }
-
-        return stream.ToArray();
+        using var writer = XmlWriter.Create(output, FeedXml.WriterSettings);
+        new Rss20FeedFormatter(feed, serializeExtensionsAsAtom: true).WriteTo(writer);
     }
 
     private sealed class RssItem : SyndicationItem

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -286,10 +287,40 @@ internal sealed class PostCatalog
             return new PostParseResult(null, [PostSource.TooLarge(file, stamp.Length, _parser.MaxFileBytes)]);
         }
 
-        byte[] bytes;
+        byte[]? buffer = null;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            // A pooled buffer: the bytes are only checked and their front matter decoded, so each
+            // file costs no array of its own (the body is read again when the post is rendered).
+            int length;
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+            {
+                var size = RandomAccess.GetLength(handle);
+                if (size > _parser.MaxFileBytes)
+                {
+                    return new PostParseResult(null, [PostSource.TooLarge(file, size, _parser.MaxFileBytes)]);
+                }
+
+                if (size > Array.MaxLength)
+                {
+                    throw new IOException("The file is too long to be read into memory.");
+                }
+
+                buffer = ArrayPool<byte>.Shared.Rent((int)size);
+                length = 0;
+                while (length < size)
+                {
+                    var read = RandomAccess.Read(handle, buffer.AsSpan(length, (int)size - length), length);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                }
+            }
+
+            return _parser.Parse(path, file, buffer.AsSpan(0, length), stamp);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -298,8 +329,13 @@ internal sealed class PostCatalog
                 ? null
                 : new PostParseResult(null, [new PostDiagnostic(file, null, null, $"the file cannot be read ({ex.Message}); check that the service may read it.")]);
         }
-
-        return _parser.Parse(path, file, bytes, stamp);
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
     private void Record(string path, FileStamp stamp, PostParseResult result)

@@ -39,7 +39,7 @@ internal sealed partial class PostParser
 
     public PostParseResult Parse(string fullPath, string file, ReadOnlySpan<byte> bytes, FileStamp stamp)
     {
-        var source = PostSource.Read(file, bytes, _maxBytes, out var readError);
+        var source = PostSource.Read(file, bytes, _maxBytes, out var readError, withBody: false);
         if (source is null)
         {
             return new PostParseResult(null, [readError!]);

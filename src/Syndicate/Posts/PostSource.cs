@@ -29,7 +29,12 @@ internal sealed class PostSource
 
     public int BodyLine { get; }
 
-    public static PostSource? Read(string file, ReadOnlySpan<byte> bytes, long maxBytes, out PostDiagnostic? error)
+    /// <summary>
+    /// Checks every byte of a post file (size, NUL bytes, UTF-8, byte order mark) and splits it.
+    /// Only the front matter is decoded unless <paramref name="withBody"/>: a scan reads thousands
+    /// of files for their front matter, and the body is read again when the post is rendered.
+    /// </summary>
+    public static PostSource? Read(string file, ReadOnlySpan<byte> bytes, long maxBytes, out PostDiagnostic? error, bool withBody = true)
     {
         error = null;
         if (bytes.Length > maxBytes)
@@ -61,8 +66,32 @@ internal sealed class PostSource
             return null;
         }
 
-        var text = Encoding.UTF8.GetString(bytes);
-        return Split(file, text, out error);
+        // Valid UTF-8 decodes line for line (CR and LF are single bytes either way), so the fences
+        // are found on the bytes exactly as Split finds them on the text.
+        var position = 0;
+        if (!TryReadLine(bytes, ref position, out var first) || !IsFence(first, allowDots: false))
+        {
+            error = NoFrontMatter(file);
+            return null;
+        }
+
+        var yamlStart = position;
+        var fenceLine = 1;
+        var lineStart = position;
+        while (TryReadLine(bytes, ref position, out var current))
+        {
+            fenceLine++;
+            if (IsFence(current, allowDots: true))
+            {
+                var body = withBody ? Encoding.UTF8.GetString(bytes[position..]) : "";
+                return new PostSource(Encoding.UTF8.GetString(bytes[yamlStart..lineStart]), 2, body, fenceLine + 1);
+            }
+
+            lineStart = position;
+        }
+
+        error = NeverClosed(file);
+        return null;
     }
 
     public static PostDiagnostic TooLarge(string file, long length, long maxBytes) =>
@@ -76,8 +105,7 @@ internal sealed class PostSource
         var position = 0;
         if (!TryReadLine(text, ref position, out var first) || !IsFence(first, allowDots: false))
         {
-            error = new PostDiagnostic(file, 1, null,
-                "the file has no front matter; start it with a line of three dashes (---), then title: and date:, then another --- line.");
+            error = NoFrontMatter(file);
             return null;
         }
 
@@ -95,9 +123,50 @@ internal sealed class PostSource
             lineStart = position;
         }
 
-        error = new PostDiagnostic(file, 1, null,
-            "the front matter that starts on line 1 is never closed; add a line of three dashes (---) after the last key.");
+        error = NeverClosed(file);
         return null;
+    }
+
+    private static PostDiagnostic NoFrontMatter(string file) =>
+        new(file, 1, null,
+            "the file has no front matter; start it with a line of three dashes (---), then title: and date:, then another --- line.");
+
+    private static PostDiagnostic NeverClosed(string file) =>
+        new(file, 1, null,
+            "the front matter that starts on line 1 is never closed; add a line of three dashes (---) after the last key.");
+
+    private static bool TryReadLine(ReadOnlySpan<byte> bytes, ref int position, out ReadOnlySpan<byte> line)
+    {
+        if (position >= bytes.Length)
+        {
+            line = default;
+            return false;
+        }
+
+        var end = bytes[position..].IndexOf((byte)'\n');
+        var length = end < 0 ? bytes.Length - position : end;
+        line = bytes.Slice(position, length).TrimEnd((byte)'\r');
+        position += end < 0 ? length : length + 1;
+        return true;
+    }
+
+    /// <summary>The text rule of <see cref="IsFence(ReadOnlySpan{char}, bool)"/> on UTF-8: decodes only lines that open with a fence.</summary>
+    private static bool IsFence(ReadOnlySpan<byte> line, bool allowDots)
+    {
+        if (line.Length < 3 || !(line.StartsWith("---"u8) || (allowDots && line.StartsWith("..."u8))))
+        {
+            return false;
+        }
+
+        if (line.Length > 256)
+        {
+            // Trailing white space that long is no fence anyone typed; decode it rather than guess.
+            return IsFence(Encoding.UTF8.GetString(line), allowDots);
+        }
+
+        Span<char> chars = stackalloc char[256];
+        var count = Encoding.UTF8.GetChars(line, chars);
+        return IsFence(chars[..count], allowDots);
     }
 
     private static bool TryReadLine(string text, ref int position, out ReadOnlySpan<char> line)
