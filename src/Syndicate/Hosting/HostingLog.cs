@@ -13,4 +13,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(6003, LogLevel.Information, "Feed files are written to {OutputFolder} for any web server to serve as static files")]
     public static partial void Writing(ILogger logger, string outputFolder);
+
+    [LoggerMessage(6004, LogLevel.Information, "Database {Database} ready (schema version {SchemaVersion})")]
+    public static partial void DatabaseReady(ILogger logger, string database, int schemaVersion);
 }

@@ -21,6 +21,7 @@ internal static class SyndicateProgram
         var build = new Command("build", "Build every feed once into Feeds:OutputFolder and exit; exit code 1 if any post was rejected.");
         root.Subcommands.Add(serve);
         root.Subcommands.Add(build);
+        root.Subcommands.Add(SubscribersCommand());
 
         root.SetAction((_, token) => ServeAsync(token));
         serve.SetAction((_, token) => ServeAsync(token));
@@ -56,8 +57,51 @@ internal static class SyndicateProgram
         }
 
         var app = builder.Build();
+        app.UseRateLimiter();
         app.MapFeeds();
+        app.MapSubscriptions();
         return app;
+    }
+
+    private static Command SubscribersCommand()
+    {
+        var subscribers = new Command("subscribers", "Add, list, remove, import and export subscribers.");
+
+        var addEmail = new Argument<string>("email") { Description = "The address to add." };
+        var addName = new Option<string?>("--name") { Description = "The subscriber's name." };
+        var addConfirmed = new Option<bool>("--confirmed") { Description = "Active at once, without a confirmation mail." };
+        var add = new Command("add", "Add a subscriber; without --confirmed a confirmation mail is sent.") { addEmail, addName, addConfirmed };
+        add.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersAddCommand.RunAsync(
+            services, parsed.GetValue(addEmail)!, parsed.GetValue(addName), parsed.GetValue(addConfirmed), output, error, cancel), token));
+
+        var listStatus = new Option<string?>("--status") { Description = "Only pending, active or unsubscribed." };
+        var listJson = new Option<bool>("--json") { Description = "JSON for scripts." };
+        var list = new Command("list", "List subscribers.") { listStatus, listJson };
+        list.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersListCommand.RunAsync(
+            services, parsed.GetValue(listStatus), parsed.GetValue(listJson), output, error, cancel), token));
+
+        var removeEmail = new Argument<string>("email") { Description = "The address to unsubscribe." };
+        var remove = new Command("remove", "Unsubscribe an address (kept as a suppression).") { removeEmail };
+        remove.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersRemoveCommand.RunAsync(
+            services, parsed.GetValue(removeEmail)!, output, error, cancel), token));
+
+        var importFile = new Argument<string>("file") { Description = "A CSV file with a header row naming the email column." };
+        var importConfirmed = new Option<bool>("--confirmed") { Description = "Import as active (they already agreed to receive mail)." };
+        var import = new Command("import", "Import subscribers from CSV (listmonk and Mailchimp exports work).") { importFile, importConfirmed };
+        import.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersImportCommand.RunAsync(
+            services, parsed.GetValue(importFile)!, parsed.GetValue(importConfirmed), output, error, cancel), token));
+
+        var exportFile = new Argument<string?>("file") { Description = "Where to write; standard output when left out.", Arity = ArgumentArity.ZeroOrOne };
+        var export = new Command("export", "Export subscribers as CSV.") { exportFile };
+        export.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersExportCommand.RunAsync(
+            services, parsed.GetValue(exportFile), output, error, cancel), token));
+
+        subscribers.Subcommands.Add(add);
+        subscribers.Subcommands.Add(list);
+        subscribers.Subcommands.Add(remove);
+        subscribers.Subcommands.Add(import);
+        subscribers.Subcommands.Add(export);
+        return subscribers;
     }
 
     private static async Task<int> ServeAsync(CancellationToken cancellationToken)

@@ -4,7 +4,11 @@ using Microsoft.Extensions.Options;
 using Syndicate.Feeds;
 using Syndicate.Posts;
 using Syndicate.Site;
+using Syndicate.Mail;
 using Syndicate.Storage;
+using Syndicate.Subscribers;
+using Syndicate.Templates;
+using Syndicate.Web;
 
 namespace Syndicate.Hosting;
 
@@ -18,13 +22,18 @@ internal static class SyndicateServices
         services.AddPosts();
         services.AddFeeds();
         services.AddStorage();
+        services.AddTemplates();
+        services.AddMail();
+        services.AddSubscribers();
         return services;
     }
 
     /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
     public static IServiceCollection AddSyndicateService(this IServiceCollection services)
     {
+        services.AddHostedService<DatabaseStartup>();
         services.AddHostedService<PostWatcher>();
+        services.AddSubscriptionRateLimit();
         services.AddHostedService<StartupSummary>();
         return services;
     }
@@ -57,6 +66,16 @@ internal static class SyndicateServices
     private static void AddStorage(this IServiceCollection services)
     {
         services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.Section);
+        services.AddSingleton<Database>();
+    }
+
+    private static void AddSubscribers(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<SubscribersOptions, SubscribersOptionsValidator>(SubscribersOptions.Section);
+        services.AddSingleton<TokenSigner>();
+        services.AddSingleton<SubscriberStore>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<SubscriberCsv>();
     }
 
     private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)

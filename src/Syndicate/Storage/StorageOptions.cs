@@ -29,6 +29,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"Storage:Provider '{options.Provider}' is not known; use Sqlite (the default, nothing to install) or Postgres.");
         }
 
+        else if (options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add("Storage:Provider 'Postgres' is not available in this version yet; use Sqlite.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             failures.Add("Storage:ConnectionString is empty; for SQLite use for example Data Source=data/syndicate.db.");

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Syndicate.Mail;
+
+/// <summary>
+/// Mail:Mode = Pickup: each message becomes one .eml file in Mail:PickupFolder, for a local MTA's pickup
+/// directory or for reading by hand. A file is written under a dot-name ending in .tmp and then renamed, so
+/// whatever watches the folder never sees half a message.
+/// </summary>
+internal sealed class PickupMailTransport : IMailTransport
+{
+    // RFC 5322 section 2.3: lines end in CRLF on the wire and in .eml files, whatever the platform.
+    private static readonly FormatOptions EmlFormat = CreateFormat();
+
+    private readonly MailSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PickupMailTransport> _logger;
+
+    public PickupMailTransport(IOptions<MailOptions> options, IHostEnvironment environment, MailSigner signer, TimeProvider time, ILogger<PickupMailTransport> logger)
+    {
+        Folder = Path.GetFullPath(options.Value.PickupFolder, environment.ContentRootPath);
+        _signer = signer;
+        _time = time;
+        _logger = logger;
+        MailLog.TransportChosen(logger, "to the pickup folder", Folder, signer.IsEnabled ? ", DKIM-signed" : "");
+    }
+
+    public string Folder { get; }
+
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _signer.Sign(message);
+        Directory.CreateDirectory(Folder);
+
+        // Sortable by time, unique by the GUID, so two nodes or two threads never pick the same name.
+        var name = $"{_time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml";
+        var target = Path.Combine(Folder, name);
+        var temporary = Path.Combine(Folder, $".{name}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                await message.WriteToAsync(EmlFormat, stream, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, target, overwrite: false);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        MailLog.PickupWritten(_logger, message.MessageId ?? "", name);
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+}

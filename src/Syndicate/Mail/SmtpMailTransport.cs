@@ -1,0 +1,192 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Syndicate.Mail;
+
+/// <summary>
+/// Mail:Mode = Smtp: one connection to Mail:Smtp, opened on the first message, kept open and reused for the
+/// next ones, one message at a time. A connection the server dropped while idle is only noticed when the
+/// next message fails on it; that message is then sent once more on a new connection (a drop while idle
+/// fails at MAIL FROM, before any data, so the repeat is not a duplicate). Replies (4xx, 5xx) are thrown as MailKit's
+/// <see cref="SmtpCommandException"/> for <see cref="SmtpFailure.Classify"/>; the connection stays for the next message.
+/// </summary>
+internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDisposable
+{
+    private readonly MailOptions.SmtpOptions _smtp;
+    private readonly MailSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SmtpMailTransport> _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeSpan _interval;
+    private SmtpClient? _client;
+    private DateTimeOffset _nextSlot = DateTimeOffset.MinValue;
+
+    public SmtpMailTransport(IOptions<MailOptions> options, MailSigner signer, TimeProvider time, ILogger<SmtpMailTransport> logger)
+    {
+        _smtp = options.Value.Smtp;
+        _signer = signer;
+        _time = time;
+        _logger = logger;
+        _interval = _smtp.MessagesPerSecond > 0 ? TimeSpan.FromSeconds(1 / _smtp.MessagesPerSecond) : TimeSpan.Zero;
+        MailLog.TransportChosen(logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", signer.IsEnabled ? ", DKIM-signed" : "");
+    }
+
+    /// <summary>How many connections this transport has opened so far.</summary>
+    public int ConnectionsOpened { get; private set; }
+
+    public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _signer.Sign(message);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await PaceAsync(cancellationToken);
+            var reused = _client is { IsConnected: true };
+            var client = await ConnectedClientAsync(cancellationToken);
+            try
+            {
+                await client.SendAsync(message, cancellationToken);
+            }
+            catch (Exception ex) when (reused && SmtpFailure.IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                MailLog.SmtpReconnecting(_logger, _smtp.Host, _smtp.Port, SmtpFailure.Classify(ex).Reason, message.MessageId ?? "");
+                await DropAsync();
+                client = await ConnectedClientAsync(cancellationToken);
+                await client.SendAsync(message, cancellationToken);
+            }
+
+            MailLog.SmtpSent(_logger, message.MessageId ?? "", _smtp.Host, _smtp.Port);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            MailLog.SmtpRejected(_logger, _smtp.Host, _smtp.Port, message.MessageId ?? "", SmtpFailure.Classify(ex).Reason);
+            if (_client is { IsConnected: false } || SmtpFailure.IsConnectionFailure(ex))
+            {
+                await DropAsync();
+            }
+
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled half-way through a command, the connection is in an unknown state.
+            await DropAsync();
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client is { IsConnected: true } client)
+        {
+            try
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(quit: true, quit.Token);
+                MailLog.SmtpDisconnected(_logger, _smtp.Host, _smtp.Port);
+            }
+            catch (Exception)
+            {
+                // Shutting down: a QUIT the server does not answer changes nothing.
+            }
+        }
+
+        Dispose();
+    }
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _client = null;
+        _gate.Dispose();
+    }
+
+    private async Task<SmtpClient> ConnectedClientAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { IsConnected: true } open)
+        {
+            return open;
+        }
+
+        await DropAsync();
+        var client = new SmtpClient();
+        try
+        {
+            await client.ConnectAsync(_smtp.Host, _smtp.Port, SocketOptions(_smtp.ParsedSecurity()), cancellationToken);
+            ConnectionsOpened++;
+            if (!string.IsNullOrEmpty(_smtp.UserName))
+            {
+                await client.AuthenticateAsync(_smtp.UserName, _smtp.Password, cancellationToken);
+            }
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        MailLog.SmtpConnected(_logger, _smtp.Host, _smtp.Port, client.IsSecure ? "TLS" : "no TLS", string.IsNullOrEmpty(_smtp.UserName) ? "" : ", logged in");
+        _client = client;
+        return client;
+    }
+
+    private async Task DropAsync()
+    {
+        var client = _client;
+        _client = null;
+        if (client is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (client.IsConnected)
+            {
+                await client.DisconnectAsync(quit: false);
+            }
+        }
+        catch (Exception)
+        {
+            // The connection is being thrown away because it failed; closing it may fail the same way.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Mail:Smtp:MessagesPerSecond: waits until this message's slot.</summary>
+    private async Task PaceAsync(CancellationToken cancellationToken)
+    {
+        if (_interval == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_nextSlot > now)
+        {
+            await Task.Delay(_nextSlot - now, _time, cancellationToken);
+            now = _nextSlot;
+        }
+
+        _nextSlot = now + _interval;
+    }
+
+    private static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch
+    {
+        SmtpSecurity.None => SecureSocketOptions.None,
+        SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
+        SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
+        _ => SecureSocketOptions.Auto,
+    };
+}

@@ -1,0 +1,182 @@
+using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Syndicate.Subscribers;
+
+/// <summary>
+/// Subscribers in and out as CSV, in the shapes listmonk and Mailchimp export: a header row naming
+/// the email column in any common way (email, Email Address, e-mail) and optionally a name (name,
+/// or First Name and Last Name). A bad line is reported with its number and skipped; an address
+/// that unsubscribed earlier is never imported again.
+/// </summary>
+internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, ILogger<SubscriberCsv> logger)
+{
+    private static readonly string[] EmailHeaders = ["email", "emailaddress", "e-mail", "e-mailaddress", "mail", "email_address", "emailaddr"];
+    private static readonly string[] NameHeaders = ["name", "fullname", "full_name", "displayname"];
+    private static readonly string[] FirstNameHeaders = ["firstname", "first_name", "fname", "givenname"];
+    private static readonly string[] LastNameHeaders = ["lastname", "last_name", "lname", "surname", "familyname"];
+
+    public async Task<ImportReport> ImportAsync(TextReader reader, string sourceName, bool confirmed, IProgress<int>? progress,
+        CancellationToken cancellationToken)
+    {
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            DetectDelimiter = true,
+            BadDataFound = null,
+            MissingFieldFound = null,
+            IgnoreBlankLines = true,
+            TrimOptions = TrimOptions.Trim,
+        };
+        using var csv = new CsvReader(reader, configuration);
+        if (!await csv.ReadAsync() || !csv.ReadHeader() || csv.HeaderRecord is not { } header)
+        {
+            return ImportReport.Failed("the file is empty; it needs a header row such as: email,name");
+        }
+
+        var emailColumn = Find(header, EmailHeaders);
+        if (emailColumn < 0)
+        {
+            return ImportReport.Failed($"no email column in the header row ({string.Join(", ", header)}); name one column email, Email Address or e-mail");
+        }
+
+        var nameColumn = Find(header, NameHeaders);
+        var firstColumn = Find(header, FirstNameHeaders);
+        var lastColumn = Find(header, LastNameHeaders);
+
+        var report = new ImportReport();
+        var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
+        var now = time.GetUtcNow();
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var rows = 0;
+            while (await csv.ReadAsync())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var line = csv.Parser.RawRow;
+                var email = csv.GetField(emailColumn);
+                if (string.IsNullOrWhiteSpace(email) && csv.Parser.Record?.All(string.IsNullOrWhiteSpace) == true)
+                {
+                    continue;
+                }
+
+                if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
+                {
+                    report.Invalid.Add((line, error));
+                    continue;
+                }
+
+                var name = nameColumn >= 0
+                    ? csv.GetField(nameColumn)
+                    : string.Join(' ', new[] { firstColumn, lastColumn }.Where(c => c >= 0).Select(c => csv.GetField(c)).Where(s => !string.IsNullOrWhiteSpace(s)));
+                if (!seen.Add(EmailAddressRule.Key(address)))
+                {
+                    report.Known++;
+                    continue;
+                }
+
+                var added = await SubscriberStore.TryAddAsync(connection, transaction, address, SubscriptionService.CleanName(name), status, "import", now);
+                if (added is not null)
+                {
+                    report.Added++;
+                }
+                else if (await IsUnsubscribedAsync(connection, transaction, address))
+                {
+                    report.Suppressed++;
+                }
+                else
+                {
+                    report.Known++;
+                }
+
+                if (++rows % 1000 == 0)
+                {
+                    // Commit in batches: a long import does not hold the write lock the service needs.
+                    await transaction.CommitAsync(cancellationToken);
+                    await transaction.DisposeAsync();
+                    transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    progress?.Report(rows);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            progress?.Report(rows);
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
+        }
+
+        SubscribersLog.Imported(logger, sourceName, report.Added, report.Known, report.Suppressed, report.Invalid.Count);
+        return report;
+    }
+
+    public async Task<int> ExportAsync(TextWriter writer, CancellationToken cancellationToken)
+    {
+        var subscribers = await store.ListAsync(null, cancellationToken);
+        await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
+        foreach (var heading in (string[])["email", "name", "status", "created_at", "confirmed_at", "unsubscribed_at"])
+        {
+            csv.WriteField(heading);
+        }
+
+        await csv.NextRecordAsync();
+        foreach (var subscriber in subscribers)
+        {
+            csv.WriteField(subscriber.Email);
+            csv.WriteField(subscriber.Name);
+            csv.WriteField(SubscriberStore.StatusText(subscriber.Status));
+            csv.WriteField(Iso(subscriber.CreatedAt));
+            csv.WriteField(Iso(subscriber.ConfirmedAt));
+            csv.WriteField(Iso(subscriber.UnsubscribedAt));
+            await csv.NextRecordAsync();
+        }
+
+        await csv.FlushAsync();
+        return subscribers.Count;
+    }
+
+    private static async Task<bool> IsUnsubscribedAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string address)
+    {
+        var status = await Dapper.SqlMapper.ExecuteScalarAsync<string?>(connection,
+            "SELECT status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
+        return status == "unsubscribed";
+    }
+
+    private static int Find(string[] header, string[] names)
+    {
+        for (var i = 0; i < header.Length; i++)
+        {
+            var normalized = header[i].Trim().Trim('\uFEFF').Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
+            if (names.Contains(normalized))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Iso(DateTimeOffset? value) =>
+        value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "";
+}
+
+/// <summary>What an import did, with the line number and reason of every line left out as invalid.</summary>
+internal sealed class ImportReport
+{
+    public int Added { get; set; }
+
+    public int Known { get; set; }
+
+    public int Suppressed { get; set; }
+
+    public List<(long Line, string Reason)> Invalid { get; } = [];
+
+    public string? Error { get; private init; }
+
+    public static ImportReport Failed(string error) => new() { Error = error };
+}

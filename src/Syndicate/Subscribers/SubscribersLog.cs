@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Syndicate.Subscribers;
+
+/// <summary>Subscriber events, EventId band 3xxx. Ids only: addresses and tokens stay out of the log.</summary>
+internal static partial class SubscribersLog
+{
+    [LoggerMessage(3001, LogLevel.Information, "Subscriber {SubscriberId} added by {Source} as {Status}")]
+    public static partial void Added(ILogger logger, long subscriberId, string source, string status);
+
+    [LoggerMessage(3002, LogLevel.Information, "Confirmation mail sent to subscriber {SubscriberId}")]
+    public static partial void ConfirmationSent(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3003, LogLevel.Debug, "Subscriber {SubscriberId} asked again within the confirmation interval; no mail sent")]
+    public static partial void ConfirmationThrottled(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3004, LogLevel.Error, "Confirmation mail to subscriber {SubscriberId} could not be sent: {Reason}; the subscriber stays pending and may ask again")]
+    public static partial void ConfirmationFailed(ILogger logger, Exception exception, long subscriberId, string reason);
+
+    [LoggerMessage(3005, LogLevel.Information, "Subscriber {SubscriberId} confirmed and is active")]
+    public static partial void Confirmed(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3006, LogLevel.Information, "Subscriber {SubscriberId} unsubscribed (by {Source}) and gets no further mail")]
+    public static partial void Unsubscribed(ILogger logger, long subscriberId, string source);
+
+    [LoggerMessage(3007, LogLevel.Debug, "Subscriber {SubscriberId} is already active; nothing sent")]
+    public static partial void AlreadyActive(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3008, LogLevel.Information, "Import of {ImportFile}: {Added} added, {Known} already known, {Suppressed} unsubscribed earlier and left out, {Invalid} invalid")]
+    public static partial void Imported(ILogger logger, string importFile, int added, int known, int suppressed, int invalid);
+}

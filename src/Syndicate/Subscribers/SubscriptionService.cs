@@ -1,0 +1,222 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Syndicate.Site;
+
+namespace Syndicate.Subscribers;
+
+/// <summary>
+/// The subscription rules, once, for the HTTP endpoints and the CLI alike: double opt-in with a
+/// signed confirm link, at most one confirmation mail per address per interval, the same answer
+/// whether or not an address is known, one-click unsubscribe, and unsubscribed addresses kept as
+/// suppressions that no import brings back.
+/// </summary>
+internal sealed class SubscriptionService(
+    SubscriberStore store,
+    TokenSigner tokens,
+    ConfirmationMailer mailer,
+    SiteUrls urls,
+    IOptions<SubscribersOptions> options,
+    TimeProvider time,
+    ILogger<SubscriptionService> logger)
+{
+    /// <summary>A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.</summary>
+    public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name, CancellationToken cancellationToken)
+    {
+        if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
+        {
+            return new SubscribeOutcome(false, error);
+        }
+
+        var cleanName = CleanName(name);
+        var now = time.GetUtcNow();
+        var subscriber = await store.TryAddAsync(address, cleanName, SubscriberStatus.Pending, "form", now, cancellationToken)
+            ?? await store.FindByEmailAsync(address, cancellationToken);
+        if (subscriber is null)
+        {
+            return new SubscribeOutcome(true, "");
+        }
+
+        if (subscriber.Status == SubscriberStatus.Active)
+        {
+            SubscribersLog.AlreadyActive(logger, subscriber.Id);
+            return new SubscribeOutcome(true, "");
+        }
+
+        if (subscriber.Status == SubscriberStatus.Unsubscribed)
+        {
+            // Asking again after leaving is allowed, through the same confirmation as the first time.
+            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Pending, now, cancellationToken);
+        }
+
+        if (cleanName.Length > 0 && cleanName != subscriber.Name)
+        {
+            await store.UpdateNameAsync(subscriber.Id, cleanName, cancellationToken);
+        }
+
+        if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
+        {
+            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
+            return new SubscribeOutcome(true, "");
+        }
+
+        var link = ConfirmUrl(subscriber.Id, now);
+        try
+        {
+            await mailer.SendAsync(subscriber.Email, cleanName.Length > 0 ? cleanName : subscriber.Name, link, cancellationToken);
+            SubscribersLog.ConfirmationSent(logger, subscriber.Id);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
+            SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, ex.Message);
+        }
+
+        return new SubscribeOutcome(true, "");
+    }
+
+    public async Task<LinkOutcome> ConfirmAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!tokens.TryRead(token, TokenPurpose.Confirm, out var id, out var issuedAt))
+        {
+            return LinkOutcome.Invalid;
+        }
+
+        var now = time.GetUtcNow();
+        if (now - issuedAt > options.Value.ConfirmLinkLifetime)
+        {
+            return LinkOutcome.Expired;
+        }
+
+        var subscriber = await store.FindAsync(id, cancellationToken);
+        if (subscriber is null)
+        {
+            return LinkOutcome.Invalid;
+        }
+
+        // A confirm link from before an unsubscribe does not bring the address back.
+        if (subscriber.Status == SubscriberStatus.Unsubscribed && subscriber.UnsubscribedAt >= issuedAt)
+        {
+            return LinkOutcome.Invalid;
+        }
+
+        if (subscriber.Status != SubscriberStatus.Active)
+        {
+            await store.SetStatusAsync(id, SubscriberStatus.Active, now, cancellationToken);
+            SubscribersLog.Confirmed(logger, id);
+        }
+
+        return LinkOutcome.Done;
+    }
+
+    public async Task<LinkOutcome> UnsubscribeAsync(string token, CancellationToken cancellationToken)
+    {
+        if (!tokens.TryRead(token, TokenPurpose.Unsubscribe, out var id, out _))
+        {
+            return LinkOutcome.Invalid;
+        }
+
+        var subscriber = await store.FindAsync(id, cancellationToken);
+        if (subscriber is null)
+        {
+            return LinkOutcome.Invalid;
+        }
+
+        if (subscriber.Status != SubscriberStatus.Unsubscribed)
+        {
+            await store.SetStatusAsync(id, SubscriberStatus.Unsubscribed, time.GetUtcNow(), cancellationToken);
+            SubscribersLog.Unsubscribed(logger, id, "link");
+        }
+
+        return LinkOutcome.Done;
+    }
+
+    /// <summary>Whether an unsubscribe token is genuine, without acting on it (for the page with the button).</summary>
+    public bool IsUnsubscribeToken(string token) => tokens.TryRead(token, TokenPurpose.Unsubscribe, out _, out _);
+
+    public string ConfirmUrl(long subscriberId, DateTimeOffset issuedAt) =>
+        urls.Absolute("/confirm/" + tokens.Create(TokenPurpose.Confirm, subscriberId, issuedAt));
+
+    public string UnsubscribeUrl(long subscriberId) =>
+        urls.Absolute("/unsubscribe/" + tokens.Create(TokenPurpose.Unsubscribe, subscriberId, DateTimeOffset.UnixEpoch));
+
+    /// <summary>The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once.</summary>
+    public async Task<AddOutcome> AddAsync(string email, string? name, bool confirmed, CancellationToken cancellationToken)
+    {
+        if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
+        {
+            return new AddOutcome(AddResult.Invalid, null, error);
+        }
+
+        var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
+        var added = await store.TryAddAsync(address, CleanName(name), status, "operator", time.GetUtcNow(), cancellationToken);
+        if (added is null)
+        {
+            var known = await store.FindByEmailAsync(address, cancellationToken);
+            return new AddOutcome(known?.Status == SubscriberStatus.Unsubscribed ? AddResult.Unsubscribed : AddResult.Known, known, "");
+        }
+
+        SubscribersLog.Added(logger, added.Id, "operator", SubscriberStore.StatusText(status));
+        if (!confirmed)
+        {
+            await SubscribeAsync(address, name, cancellationToken);
+        }
+
+        return new AddOutcome(AddResult.Added, added, "");
+    }
+
+    /// <summary>The operator removes an address: it is kept as unsubscribed, so it gets no mail and no import brings it back.</summary>
+    public async Task<Subscriber?> RemoveAsync(string email, CancellationToken cancellationToken)
+    {
+        if (!EmailAddressRule.TryNormalize(email, out var address, out _))
+        {
+            return null;
+        }
+
+        var subscriber = await store.FindByEmailAsync(address, cancellationToken);
+        if (subscriber is null)
+        {
+            return null;
+        }
+
+        if (subscriber.Status != SubscriberStatus.Unsubscribed)
+        {
+            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Unsubscribed, time.GetUtcNow(), cancellationToken);
+            SubscribersLog.Unsubscribed(logger, subscriber.Id, "operator");
+        }
+
+        return subscriber with { Status = SubscriberStatus.Unsubscribed };
+    }
+
+    /// <summary>Names go into mail headers and pages: one line, no control characters, at most 200 characters.</summary>
+    public static string CleanName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return "";
+        }
+
+        var chars = name.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c).ToArray();
+        var text = string.Join(' ', new string(chars).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return text.Length > 200 ? text[..200] : text;
+    }
+}
+
+/// <summary>The answer to a subscribe request: accepted (known or not), or the input was not an address.</summary>
+internal sealed record SubscribeOutcome(bool Accepted, string Error);
+
+internal enum LinkOutcome
+{
+    Done,
+    Invalid,
+    Expired,
+}
+
+internal enum AddResult
+{
+    Added,
+    Known,
+    Unsubscribed,
+    Invalid,
+}
+
+internal sealed record AddOutcome(AddResult Result, Subscriber? Subscriber, string Error);

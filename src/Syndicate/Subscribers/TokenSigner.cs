@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Syndicate.Subscribers;
+
+/// <summary>
+/// Signed tokens for the links in mails: the purpose, the subscriber id and the time of issue,
+/// with an HMAC-SHA256 over all three. A token cannot be guessed, forged, or used for another
+/// purpose (a confirm link never unsubscribes, and the reverse).
+/// </summary>
+internal sealed class TokenSigner
+{
+    private const byte Version = 1;
+    private const int PayloadLength = 1 + 1 + 8 + 8;
+    private const int MacLength = 16;
+    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("syndicate-link-token");
+    private readonly byte[] _key;
+
+    public TokenSigner(IOptions<SubscribersOptions> options, IHostEnvironment environment)
+        : this(LoadKey(options.Value, environment.ContentRootPath))
+    {
+    }
+
+    public TokenSigner(byte[] key) => _key = key;
+
+    public string Create(TokenPurpose purpose, long subscriberId, DateTimeOffset issuedAt)
+    {
+        Span<byte> token = stackalloc byte[PayloadLength + MacLength];
+        token[0] = Version;
+        token[1] = (byte)purpose;
+        BinaryPrimitives.WriteInt64BigEndian(token[2..], subscriberId);
+        BinaryPrimitives.WriteInt64BigEndian(token[10..], issuedAt.ToUnixTimeSeconds());
+        Mac(token[..PayloadLength], token[PayloadLength..]);
+        return Base64Url.EncodeToString(token);
+    }
+
+    /// <summary>Reads a token of the given purpose; false for anything malformed, forged or of another purpose.</summary>
+    public bool TryRead(string? token, TokenPurpose purpose, out long subscriberId, out DateTimeOffset issuedAt)
+    {
+        subscriberId = 0;
+        issuedAt = default;
+        if (string.IsNullOrEmpty(token) || token.Length > 64 || !Base64Url.IsValid(token))
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[48];
+        if (!Base64Url.TryDecodeFromChars(token, bytes, out var length) || length != PayloadLength + MacLength)
+        {
+            return false;
+        }
+
+        Span<byte> expected = stackalloc byte[MacLength];
+        Mac(bytes[..PayloadLength], expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, bytes.Slice(PayloadLength, MacLength))
+            || bytes[0] != Version || bytes[1] != (byte)purpose)
+        {
+            return false;
+        }
+
+        subscriberId = BinaryPrimitives.ReadInt64BigEndian(bytes[2..]);
+        issuedAt = DateTimeOffset.FromUnixTimeSeconds(BinaryPrimitives.ReadInt64BigEndian(bytes[10..]));
+        return true;
+    }
+
+    private void Mac(ReadOnlySpan<byte> payload, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[Domain.Length + payload.Length];
+        Domain.CopyTo(input);
+        payload.CopyTo(input[Domain.Length..]);
+        Span<byte> full = stackalloc byte[32];
+        HMACSHA256.HashData(_key, input, full);
+        full[..MacLength].CopyTo(destination);
+    }
+
+    private static byte[] LoadKey(SubscribersOptions options, string contentRoot)
+    {
+        if (options.TokenSecret.Length > 0)
+        {
+            return Encoding.UTF8.GetBytes(options.TokenSecret);
+        }
+
+        var path = Path.GetFullPath(options.TokenSecretFile, contentRoot);
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length >= 32)
+            {
+                return Encoding.UTF8.GetBytes(existing);
+            }
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        File.WriteAllText(temporary, secret + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        try
+        {
+            // Two processes starting at once must end with one key: the first rename wins.
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch (IOException)
+        {
+            File.Delete(temporary);
+        }
+
+        return Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
+    }
+}
+
+internal enum TokenPurpose : byte
+{
+    Confirm = 1,
+    Unsubscribe = 2,
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Syndicate.Site;
+using Syndicate.Subscribers;
+
+namespace Syndicate.Web;
+
+/// <summary>
+/// The public subscription pages: the form, double opt-in confirmation and RFC 8058 one-click
+/// unsubscribe. A GET never changes anything (mail link scanners follow every link); the same
+/// answer is given whether or not an address is known.
+/// </summary>
+internal static class SubscriptionEndpoints
+{
+    public const string RateLimitPolicy = "subscribe";
+
+    public static IServiceCollection AddSubscriptionRateLimit(this IServiceCollection services)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(RateLimitPolicy, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<SubscribersOptions>>().Value.RequestsPerMinute;
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = perMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                });
+            });
+            limiter.OnRejected = async (context, token) =>
+            {
+                context.HttpContext.Response.ContentType = "text/html; charset=utf-8";
+                await context.HttpContext.Response.WriteAsync(Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"), token);
+            };
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/subscribe", (IOptions<SiteOptions> site) => Html(Form(site.Value.Title, "", "", null)));
+        routes.MapPost("/subscribe", SubscribeAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
+        routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, CancellationToken cancellationToken) =>
+            await service.ConfirmAsync(token, cancellationToken) switch
+            {
+                LinkOutcome.Done => Html(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
+                LinkOutcome.Expired => Html(Page("Link expired", "<p>This confirmation link has expired. <a href=\"/subscribe\">Subscribe again</a> to get a new one.</p>"), 410),
+                _ => Html(Page("Link not valid", "<p>This confirmation link is not valid. <a href=\"/subscribe\">Subscribe again</a> to get a new one.</p>"), 400),
+            });
+        routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service) =>
+            service.IsUnsubscribeToken(token)
+                ? Html(Page("Unsubscribe", $"""
+                    <p>Do you want to stop receiving these emails?</p>
+                    <form method="post" action="/unsubscribe/{WebUtility.HtmlEncode(Uri.EscapeDataString(token))}">
+                      <button type="submit">Unsubscribe</button>
+                    </form>
+                    """))
+                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400));
+        // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click; the form above posts the same way.
+        routes.MapPost("/unsubscribe/{token}", async (string token, SubscriptionService service, CancellationToken cancellationToken) =>
+            await service.UnsubscribeAsync(token, cancellationToken) == LinkOutcome.Done
+                ? Html(Page("Unsubscribed", "<p>You are unsubscribed and will receive no further emails.</p>"))
+                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400))
+            .DisableAntiforgery();
+        return routes;
+    }
+
+    private static async Task<IResult> SubscribeAsync(HttpContext context, SubscriptionService service, IOptions<SiteOptions> site,
+        CancellationToken cancellationToken)
+    {
+        string? email;
+        string? name;
+        var json = context.Request.HasJsonContentType();
+        if (json)
+        {
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
+                email = document.RootElement.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                name = document.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                return Results.Problem("The body is not JSON such as {\"email\": \"you@example.org\"}.", statusCode: 400);
+            }
+        }
+        else if (context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync(cancellationToken);
+            email = form["email"];
+            name = form["name"];
+        }
+        else
+        {
+            return Results.Problem("Send the form (application/x-www-form-urlencoded) or JSON with an email field.", statusCode: 415);
+        }
+
+        var outcome = await service.SubscribeAsync(email, name, cancellationToken);
+        if (json)
+        {
+            return outcome.Accepted
+                ? Results.Json(new { status = "accepted", message = "If the address can receive mail, a confirmation link is on its way." }, statusCode: 202)
+                : Results.Problem(outcome.Error, statusCode: 400);
+        }
+
+        return outcome.Accepted
+            ? Html(Page("Check your inbox", "<p>Thank you. If the address can receive mail, a link to confirm your subscription is on its way. Click it to start receiving the digest.</p>"))
+            : Html(Form(site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
+    }
+
+    private static IResult Html(string html, int status = 200) => Results.Content(html, "text/html; charset=utf-8", statusCode: status);
+
+    private static string Form(string siteTitle, string email, string name, string? error)
+    {
+        var message = error is null ? "" : $"""<p role="alert" class="error">{WebUtility.HtmlEncode(error)}.</p>""";
+        return Page($"Subscribe to {siteTitle}", $"""
+            <p>Get new posts by email. You will receive a link to confirm.</p>
+            {message}
+            <form method="post" action="/subscribe">
+              <label for="email">Email address</label>
+              <input id="email" name="email" type="email" autocomplete="email" required value="{WebUtility.HtmlEncode(email)}">
+              <label for="name">Name (optional)</label>
+              <input id="name" name="name" type="text" autocomplete="name" value="{WebUtility.HtmlEncode(name)}">
+              <button type="submit">Subscribe</button>
+            </form>
+            """);
+    }
+
+    private static string Page(string title, string body) => $$"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+          <meta charset="utf-8">
+          <meta name="viewport" content="width=device-width, initial-scale=1">
+          <title>{{WebUtility.HtmlEncode(title)}}</title>
+          <style>
+            body { font: 16px/1.5 system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }
+            label { display: block; margin-top: 1rem; font-weight: 600; }
+            input { width: 100%; padding: .5rem; font: inherit; box-sizing: border-box; }
+            button { margin-top: 1rem; padding: .5rem 1.25rem; font: inherit; }
+            .error { color: #a00; }
+            @media (prefers-color-scheme: dark) { body { color: #eee; background: #111; } .error { color: #f88; } }
+          </style>
+        </head>
+        <body>
+          <main>
+            <h1>{{WebUtility.HtmlEncode(title)}}</h1>
+            {{body}}
+          </main>
+        </body>
+        </html>
+
+        """;
+}

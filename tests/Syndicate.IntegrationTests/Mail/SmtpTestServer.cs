@@ -1,0 +1,123 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace Syndicate.IntegrationTests.Mail;
+
+/// <summary>
+/// An in-process SMTP server (the SmtpServer package) on 127.0.0.1 at a free port. It records each accepted
+/// message's raw bytes, counts connections, answers a chosen reply code for chosen recipients, and can drop
+/// every open connection as a server's idle time-out would.
+/// </summary>
+internal sealed class SmtpTestServer : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<byte[]> _messages = new();
+    private readonly ConcurrentDictionary<Guid, ISessionContext> _sessions = new();
+    private readonly ConcurrentDictionary<string, (int Code, string Text)> _replies = new(StringComparer.OrdinalIgnoreCase);
+    private readonly CancellationTokenSource _stop = new();
+    private SmtpServer.SmtpServer? _server;
+    private Task? _running;
+    private int _connections;
+
+    public int Port { get; private set; }
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Connections open now.</summary>
+    public int OpenConnections => _sessions.Count;
+
+    public IReadOnlyList<byte[]> Messages => _messages.ToArray();
+
+    public static async Task<SmtpTestServer> StartAsync()
+    {
+        var server = new SmtpTestServer();
+        await server.StartListeningAsync();
+        return server;
+    }
+
+    /// <summary>From now on, RCPT TO this address is answered with <paramref name="code"/> and <paramref name="text"/>.</summary>
+    public void Reply(string address, int code, string text) => _replies[address] = (code, text);
+
+    /// <summary>Closes every open connection without a reply, as a server's idle time-out or a restart does.</summary>
+    public void DropConnections()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Pipe?.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _server?.Shutdown();
+        if (_running is not null)
+        {
+            try
+            {
+                await _running.WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception)
+            {
+                // Stopping: whatever the sessions were doing no longer matters.
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task StartListeningAsync()
+    {
+        var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listeners = new EndpointListenerFactory();
+        listeners.EndpointStarted += (_, e) => started.TrySetResult(((IPEndPoint)e.LocalEndPoint).Port);
+
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("smtp.test")
+            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)))
+            .Build();
+        var services = new SmtpServer.ComponentModel.ServiceProvider();
+        services.Add(listeners);
+        services.Add(new Store(_messages));
+        services.Add(new Filter(_replies));
+        _server = new SmtpServer.SmtpServer(options, services);
+        _server.SessionCreated += (_, e) =>
+        {
+            Interlocked.Increment(ref _connections);
+            _sessions[e.Context.SessionId] = e.Context;
+        };
+        _server.SessionCompleted += (_, e) => _sessions.TryRemove(e.Context.SessionId, out ISessionContext? _);
+        _server.SessionFaulted += (_, e) => _sessions.TryRemove(e.Context.SessionId, out ISessionContext? _);
+        _server.SessionCancelled += (_, e) => _sessions.TryRemove(e.Context.SessionId, out ISessionContext? _);
+        _running = _server.StartAsync(_stop.Token);
+        Port = await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private sealed class Store(ConcurrentQueue<byte[]> messages) : MessageStore
+    {
+        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            messages.Enqueue(buffer.ToArray());
+            return Task.FromResult(SmtpResponse.Ok);
+        }
+    }
+
+    private sealed class Filter(ConcurrentDictionary<string, (int Code, string Text)> replies) : MailboxFilter
+    {
+        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+        {
+            if (replies.TryGetValue($"{to.User}@{to.Host}", out var reply))
+            {
+                throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)reply.Code, reply.Text));
+            }
+
+            return Task.FromResult(true);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Options;
+using Syndicate.Templates;
+using Syndicate.Tests.Support;
+
+namespace Syndicate.Tests.Templates;
+
+public sealed class TemplateSetTests
+{
+    private static readonly SiteModel Site = new("Test Blog", "https://example.org/blog/", "Posts for tests", "en");
+
+    [Fact]
+    public void Render_ShippedConfirm_PutsTheLinkInBothParts()
+    {
+        var set = TemplateFolders.ShippedSet();
+
+        var mail = set.Render("confirm", Model("Ann", "https://example.org/blog/confirm/abc?x=1&y=2"));
+
+        Assert.Contains("href=\"https://example.org/blog/confirm/abc?x=1&amp;y=2\"", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("https://example.org/blog/confirm/abc?x=1&y=2", mail.Text, StringComparison.Ordinal);
+        Assert.Contains("Hello Ann,", mail.Text, StringComparison.Ordinal);
+        Assert.StartsWith("<!DOCTYPE html>", mail.Html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Render_ScriptInName_IsEncodedInHtmlAndPlainInText()
+    {
+        var set = TemplateFolders.ShippedSet();
+
+        var mail = set.Render("confirm", Model("<script>alert(1)</script>", "https://example.org/c/1"));
+
+        Assert.DoesNotContain("<script>", mail.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("Hello <script>alert(1)</script>,", mail.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ShippedLayout_InlinesCssAndKeepsTheMediaQueries()
+    {
+        var set = TemplateFolders.ShippedSet();
+
+        var mail = set.Render("confirm", Model("", "https://example.org/c/1"));
+
+        Assert.Matches("<td class=\"content\" style=\"[^\"]*font-size: 16px", mail.Html);
+        Assert.Contains("@media (prefers-color-scheme: dark)", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("<!--[if mso]>", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("Hello,", mail.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_RawFilter_IsTheOnlyWayToPrintHtml()
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(temp, ("post.html", "<div>{{ body | raw }}</div><div>{{ body }}</div>"), ("post.txt", "{{ body }} & {{ title }}"));
+        var set = TemplateFolders.Open(folder);
+
+        var mail = set.Render("post", new { body = "<p>Hi <b>there</b></p>", title = "Tom & Jerry" });
+
+        Assert.Contains("<div><p style=\"color: #123456\">Hi <b>there</b></p></div>", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("<div>&lt;p&gt;Hi &lt;b&gt;there&lt;/b&gt;&lt;/p&gt;</div>", mail.Html, StringComparison.Ordinal);
+        Assert.Equal("<p>Hi <b>there</b></p> & Tom & Jerry\n", mail.Text);
+    }
+
+    [Fact]
+    public void Render_Layout_GetsTheContentRawAndTheSameVariables()
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(
+            temp,
+            ("layout.html", "<html><head><style>.x { color: #123456; }</style></head><body><h1>{{ site.title }}</h1>{{ content }}</body></html>"),
+            ("note.html", "<p class=\"x\">{{ site.title }} &amp; {{ who }}</p>"));
+        var set = TemplateFolders.Open(folder);
+
+        var mail = set.Render("note", new { site = Site with { Title = "A <b> Blog" }, who = "Zoë" });
+
+        Assert.Contains("<h1>A &lt;b&gt; Blog</h1>", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"x\" style=\"color: #123456\">A &lt;b&gt; Blog &amp; Zoë</p>", mail.Html, StringComparison.Ordinal);
+        Assert.Contains("<style>", mail.Html, StringComparison.Ordinal);
+        Assert.Equal("", mail.Text.Trim());
+    }
+
+    [Fact]
+    public void Open_ParseError_NamesTheFileTheLineAndFluidsMessage()
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(temp, ("confirm.html", "<p>one</p>\n<p>two</p>\n{% if subscriber.name %}\n<p>never closed</p>"));
+
+        var error = Assert.Throws<OptionsValidationException>(() => TemplateFolders.Open(folder));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.Contains("/templates/confirm.html line 4, column", failure, StringComparison.Ordinal);
+        Assert.Contains("'{% endif %}' was expected", failure, StringComparison.Ordinal);
+        Assert.EndsWith("fix the template and start again.", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_TemplateMissingFromFolder_BuiltInDefaultServes()
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(temp, ("confirm.html", "<p>Own page {{ confirm_url }}</p>"));
+        File.Delete(Path.Combine(folder, "confirm.txt"));
+
+        var mail = TemplateFolders.Open(folder).Render("confirm", Model("Ann", "https://example.org/c/1"));
+
+        Assert.Contains("Own page https://example.org/c/1", mail.Html, StringComparison.Ordinal);
+        // The text part falls back to the shipped confirm.txt, which carries the link too.
+        Assert.Contains("https://example.org/c/1", mail.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Own page", mail.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_ReportsEveryBadTemplateWithTheConfiguredFolder()
+    {
+        using var temp = new TempFolder();
+        TemplateFolders.Write(temp, ("confirm.txt", "{{ confirm_url | }}"), ("digest.html", "{% for p in posts %}"));
+        var validator = new TemplatesOptionsValidator(new TestHostEnvironment(temp.Path));
+
+        var result = validator.Validate(null, new TemplatesOptions { TemplatesFolder = "templates" });
+
+        Assert.True(result.Failed);
+        Assert.Equal(2, result.Failures!.Count());
+        Assert.Contains(result.Failures!, failure => failure.StartsWith("Template templates/confirm.txt line 1, column", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, failure => failure.StartsWith("Template templates/digest.html line 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validator_MissingFolder_BuiltInDefaultsPass()
+    {
+        using var temp = new TempFolder();
+        var validator = new TemplatesOptionsValidator(new TestHostEnvironment(temp.Path));
+
+        var result = validator.Validate(null, new TemplatesOptions { TemplatesFolder = "nowhere" });
+
+        Assert.True(result.Succeeded, string.Join(" ", result.Failures ?? []));
+        var mail = TemplateFolders.Open(Path.Combine(temp.Path, "nowhere")).Render("confirm", Model("Ann", "https://example.org/c/2"));
+        Assert.Contains("https://example.org/c/2", mail.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_ShippedTemplates_Pass()
+    {
+        var validator = new TemplatesOptionsValidator(new TestHostEnvironment(Path.GetTempPath()));
+
+        var result = validator.Validate(null, new TemplatesOptions { TemplatesFolder = TemplateFolders.Shipped() });
+
+        Assert.True(result.Succeeded, string.Join(" ", result.Failures ?? []));
+    }
+
+    private static object Model(string name, string confirmUrl) => new
+    {
+        site = Site,
+        subscriber = new { email = "ann@example.com", name },
+        confirm_url = confirmUrl,
+    };
+}
