@@ -22,6 +22,7 @@ internal static class SyndicateProgram
         root.Subcommands.Add(serve);
         root.Subcommands.Add(build);
         root.Subcommands.Add(SubscribersCommand());
+        root.Subcommands.Add(DigestCommand());
 
         root.SetAction((_, token) => ServeAsync(token));
         serve.SetAction((_, token) => ServeAsync(token));
@@ -61,6 +62,30 @@ internal static class SyndicateProgram
         app.MapFeeds();
         app.MapSubscriptions();
         return app;
+    }
+
+    private static Command DigestCommand()
+    {
+        var digest = new Command("digest", "Send digests now and look at past ones.");
+
+        var sendNow = new Command("send-now", "Plan a digest of the posts not yet sent and deliver it, with progress.");
+        sendNow.SetAction((parsed, token) => OneShotAsync(DigestSendNowCommand.RunAsync, token));
+
+        var listJson = new Option<bool>("--json") { Description = "JSON for scripts." };
+        var list = new Command("list", "Digests with counts of sent, failed and pending deliveries.") { listJson };
+        list.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
+            DigestListCommand.RunAsync(services, parsed.GetValue(listJson), output, cancel), token));
+
+        var showId = new Argument<long>("id") { Description = "The digest's id, as `digest list` shows it." };
+        var showJson = new Option<bool>("--json") { Description = "JSON for scripts." };
+        var show = new Command("show", "One digest: its posts, counts and failed deliveries with the server's reply.") { showId, showJson };
+        show.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
+            DigestShowCommand.RunAsync(services, parsed.GetValue(showId), parsed.GetValue(showJson), output, error, cancel), token));
+
+        digest.Subcommands.Add(sendNow);
+        digest.Subcommands.Add(list);
+        digest.Subcommands.Add(show);
+        return digest;
     }
 
     private static Command SubscribersCommand()

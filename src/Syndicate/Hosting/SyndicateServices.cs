@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Syndicate.Digests;
 using Syndicate.Feeds;
 using Syndicate.Mail;
 using Syndicate.Posts;
@@ -25,6 +26,7 @@ internal static class SyndicateServices
         services.AddTemplates();
         services.AddMail();
         services.AddSubscribers();
+        services.AddDigests();
         return services;
     }
 
@@ -33,6 +35,7 @@ internal static class SyndicateServices
     {
         services.AddHostedService<DatabaseStartup>();
         services.AddHostedService<PostWatcher>();
+        services.AddHostedService<DigestResumer>();
         services.AddSubscriptionRateLimit();
         services.AddHostedService<StartupSummary>();
         return services;
@@ -67,6 +70,17 @@ internal static class SyndicateServices
     {
         services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.Section);
         services.AddSingleton<Database>();
+    }
+
+    private static void AddDigests(this IServiceCollection services)
+    {
+        services.AddValidatedOptions<DigestOptions, DigestOptionsValidator>(DigestOptions.Section);
+        services.AddSingleton<PostLedger>();
+        services.AddSingleton<DigestStore>();
+        services.AddSingleton<DigestMessages>();
+        services.AddSingleton<DigestSender>();
+        services.AddSingleton<DigestService>();
+        services.AddSingleton<IScheduledDigests>(provider => provider.GetRequiredService<DigestService>());
     }
 
     private static void AddSubscribers(this IServiceCollection services)

@@ -44,7 +44,8 @@ internal sealed class Database : IDisposable
     /// <summary>Where the data lives (the SQLite file), for start-up messages. Never the connection string, which may hold a password.</summary>
     public string Location { get; }
 
-    private string ConnectionString { get; }
+    /// <summary>The full connection string, for Quartz's job store in the same database. Never log it.</summary>
+    internal string ConnectionString { get; }
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,30 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Digests;
+
+namespace Syndicate.Cli;
+
+/// <summary><c>digest list [--json]</c>: every digest with counts of sent, failed and pending deliveries.</summary>
+internal static class DigestListCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, bool json, TextWriter output, CancellationToken cancellationToken)
+    {
+        var digests = await services.GetRequiredService<DigestService>().ListAsync(cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(digests.Select(DigestShowCommand.Json)));
+            return 0;
+        }
+
+        await output.WriteLineAsync($"{"ID",5}  {"PLANNED",-16}  {"STATUS",-8}  {"POSTS",5}  {"SENT",6}  {"FAILED",6}  {"SKIPPED",7}  {"PENDING",7}");
+        foreach (var d in digests)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{d.Id,5}  {d.PlannedAt.UtcDateTime,-16:yyyy-MM-dd HH:mm}  {d.Status,-8}  {d.Posts,5}  {d.Sent,6}  {d.Failed,6}  {d.Skipped,7}  {d.Pending,7}"));
+        }
+
+        await output.WriteLineAsync($"{digests.Count} digest(s).");
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Digests;
+using Syndicate.Posts;
+
+namespace Syndicate.Cli;
+
+/// <summary><c>digest send-now</c>: plan a digest of the posts not yet sent and deliver it, with progress; exit 0 when every delivery ended.</summary>
+internal static class DigestSendNowCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<PostCatalog>().Scan();
+        var digests = services.GetRequiredService<DigestService>();
+        var progress = new LineProgress<DigestSummary>(s =>
+            output.WriteLine($"  digest {s.Id}: {s.Sent} sent, {s.Failed} failed, {s.Skipped} skipped, {s.Pending} to go of {s.Deliveries}"));
+        var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
+        if (run.DigestId is null)
+        {
+            await output.WriteLineAsync($"No digest: {run.Outcome}.");
+            return 0;
+        }
+
+        await output.WriteLineAsync($"Digest {run.DigestId}: {run.Sent} sent, {run.Failed} failed, {run.Skipped} skipped (unsubscribed meanwhile).");
+        if (run.Failed > 0)
+        {
+            await error.WriteLineAsync($"{run.Failed} deliveries failed; `digest show {run.DigestId}` lists them with the server's reply.");
+        }
+
+        return run.Pending == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Digests;
+
+namespace Syndicate.Cli;
+
+/// <summary><c>digest show ID [--json]</c>: one digest, its posts, counts and failed deliveries with the server's reply.</summary>
+internal static class DigestShowCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, long id, bool json, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        var digests = services.GetRequiredService<DigestService>();
+        var digest = await digests.FindAsync(id, cancellationToken);
+        if (digest is null)
+        {
+            await error.WriteLineAsync($"There is no digest {id}; `digest list` shows them.");
+            return 1;
+        }
+
+        var posts = await digests.PostsAsync(id, cancellationToken);
+        var failures = await digests.FailuresAsync(id, cancellationToken);
+        if (json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(new
+            {
+                digest = Json(digest),
+                posts = posts.Select(p => new { title = p.Title, url = p.Url }),
+                failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
+            }));
+            return 0;
+        }
+
+        await output.WriteLineAsync($"Digest {digest.Id} ({digest.Trigger}), planned {digest.PlannedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC, {digest.Status}" +
+            (digest.FinishedAt is { } finished ? $", finished {finished.UtcDateTime:yyyy-MM-dd HH:mm} UTC" : "") + ".");
+        await output.WriteLineAsync($"Deliveries: {digest.Deliveries} in all, {digest.Sent} sent, {digest.Failed} failed, {digest.Skipped} skipped, {digest.Pending} pending.");
+        await output.WriteLineAsync("Posts:");
+        foreach (var post in posts)
+        {
+            await output.WriteLineAsync($"  {post.Title}  {post.Url}");
+        }
+
+        if (failures.Count > 0)
+        {
+            await output.WriteLineAsync("Failed:");
+            foreach (var (email, attempts, reason) in failures)
+            {
+                await output.WriteLineAsync($"  {email} after {attempts} attempt(s): {reason}");
+            }
+        }
+
+        return 0;
+    }
+
+    internal static object Json(DigestSummary d) => new
+    {
+        id = d.Id,
+        trigger = d.Trigger,
+        status = d.Status,
+        planned_at = d.PlannedAt,
+        finished_at = d.FinishedAt,
+        posts = d.Posts,
+        deliveries = d.Deliveries,
+        sent = d.Sent,
+        failed = d.Failed,
+        skipped = d.Skipped,
+        pending = d.Pending,
+    };
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Syndicate.Mail;
+using Syndicate.Posts;
+using Syndicate.Site;
+using Syndicate.Subscribers;
+using Syndicate.Templates;
+
+namespace Syndicate.Digests;
+
+/// <summary>
+/// Makes one digest's message for one subscriber: digest.html in the layout and digest.txt, with
+/// <c>site</c>, <c>posts</c>, <c>subscriber</c>, <c>unsubscribe_url</c> and <c>digest</c>; a Message-ID
+/// stable per digest and subscriber (a resent copy is recognisably the same message), List-Id, and
+/// the RFC 8058 one-click unsubscribe headers.
+/// </summary>
+internal sealed class DigestMessages(
+    TemplateSet templates, MailComposer composer, SubscriptionService subscriptions, PostCatalog catalog,
+    IOptions<SiteOptions> site, IOptions<MailOptions> mail, IOptions<DigestOptions> digest)
+{
+    public const string Template = "digest";
+
+    /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
+    public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
+    {
+        var current = catalog.Snapshot(now).Posts.ToDictionary(PostLedger.KeyOf, StringComparer.Ordinal);
+        SiteOptionsValidator.TryFindTimeZone(digest.Value.TimeZone, out var zone);
+        var posts = ledger.Select(entry =>
+        {
+            if (!current.TryGetValue(entry.PostKey, out var post))
+            {
+                return new PostModel(entry.Title, entry.Url, Day(Storage.DbTime.Parse(entry.PostDate), zone), "", "", "", null, [], null);
+            }
+
+            var content = catalog.GetContent(post);
+            return new PostModel(post.Title, post.Url, Day(post.Date, zone), content.ExcerptHtml, content.SummaryText, content.Html, post.Image, post.AllTags,
+                post.Author);
+        }).ToList();
+        var subject = posts.Count == 1
+            ? $"{SiteModel.From(site.Value).Title}: {posts[0].Title}"
+            : $"{posts.Count} new posts from {SiteModel.From(site.Value).Title}";
+        return new DigestContent(digestId, plannedAt, Day(plannedAt, zone), subject, posts);
+    }
+
+    public MimeMessage Build(DigestContent content, Subscriber subscriber)
+    {
+        var unsubscribeUrl = subscriptions.UnsubscribeUrl(subscriber.Id);
+        var model = new DigestModel(
+            SiteModel.From(site.Value),
+            content.Posts,
+            new SubscriberModel(MailComposer.SingleLine(subscriber.Email), MailComposer.SingleLine(subscriber.Name)),
+            unsubscribeUrl,
+            new DigestInfo(content.DigestId, content.Date));
+        var rendered = templates.Render(Template, model);
+        var message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text);
+        var domain = composer.FromDomain;
+        message.MessageId = $"digest-{content.DigestId}.{subscriber.Id}@{domain}";
+        message.Headers.Add(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{domain}>");
+        var unsubscribe = $"<{unsubscribeUrl}>";
+        if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))
+        {
+            var mailto = MailComposer.SingleLine(mail.Value.UnsubscribeMailto).Replace("mailto:", "", StringComparison.OrdinalIgnoreCase);
+            unsubscribe += $", <mailto:{mailto}?subject=unsubscribe%20{subscriber.Id}>";
+        }
+
+        message.Headers.Add(HeaderId.ListUnsubscribe, unsubscribe);
+        // RFC 8058: mail clients may unsubscribe with one POST to the https address.
+        message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        message.Headers.Add("Precedence", "bulk");
+        return message;
+    }
+
+    private static string Day(DateTimeOffset value, TimeZoneInfo zone) =>
+        TimeZoneInfo.ConvertTime(value, zone).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
+
+    private sealed record DigestModel(SiteModel Site, IReadOnlyList<PostModel> Posts, SubscriberModel Subscriber, string UnsubscribeUrl, DigestInfo Digest);
+
+    private sealed record SubscriberModel(string Email, string Name);
+
+    private sealed record DigestInfo(long Id, string Date);
+}
+
+/// <summary>A digest's posts, rendered once and shared by every subscriber's message.</summary>
+internal sealed record DigestContent(long DigestId, DateTimeOffset PlannedAt, string Date, string Subject, IReadOnlyList<PostModel> Posts);
+
+/// <summary>One post as the digest templates see it (<c>post.title</c>, <c>post.content_html</c>, ...).</summary>
+internal sealed record PostModel(string Title, string Url, string Date, string Excerpt, string Summary, string ContentHtml, string? Image,
+    IReadOnlyList<string> Tags, string? Author);

@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Syndicate.Mail;
+using Syndicate.Subscribers;
+
+namespace Syndicate.Digests;
+
+/// <summary>
+/// Delivers a planned digest through the delivery ledger: claim a batch, send each message, mark
+/// each row at once. 4xx replies and dropped connections retry with doubling delays up to
+/// Digest:MaxAttempts; 5xx replies fail the delivery with the server's reply; a subscriber who
+/// left before their turn is skipped. A sender that dies leaves claims that expire and are sent by
+/// the next one, so at most the messages in flight at the crash can arrive twice.
+/// </summary>
+internal sealed class DigestSender(
+    DigestStore store,
+    SubscriberStore subscribers,
+    DigestMessages messages,
+    IServiceProvider services,
+    IOptions<MailOptions> mail,
+    IOptions<DigestOptions> options,
+    TimeProvider time,
+    ILogger<DigestSender> logger)
+{
+    private readonly ConcurrentDictionary<long, byte> _sending = new();
+
+    /// <summary>Identifies this process in claims.</summary>
+    public string Sender { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>Sends until no delivery of the digest is pending or claimed; false when this process is already sending it.</summary>
+    public async Task<bool> SendAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
+    {
+        if (!_sending.TryAdd(digestId, 0))
+        {
+            return false;
+        }
+
+        try
+        {
+            await SendCoreAsync(digestId, progress, cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _sending.TryRemove(digestId, out _);
+        }
+    }
+
+    private async Task SendCoreAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
+    {
+        var summary = await store.FindAsync(digestId, cancellationToken) ?? throw new InvalidOperationException($"There is no digest {digestId}.");
+        var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
+        var pool = CreatePool();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var batch = await store.ClaimAsync(digestId, Sender, options.Value.BatchSize, time.GetUtcNow(), cancellationToken);
+                if (batch.Count == 0)
+                {
+                    var (open, nextDue) = await store.OpenWorkAsync(digestId, cancellationToken);
+                    if (!open)
+                    {
+                        break;
+                    }
+
+                    // Retries not yet due, or claims held by another sender: wait for the earlier of the two.
+                    var wait = nextDue is { } due ? due - time.GetUtcNow() : options.Value.RetryDelay;
+                    await Task.Delay(Clamp(wait), time, cancellationToken);
+                    continue;
+                }
+
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
+                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, pool, token));
+                if (progress is not null && await store.FindAsync(digestId, cancellationToken) is { } current)
+                {
+                    progress.Report(current);
+                }
+            }
+
+            await store.MarkDoneAsync(digestId, time.GetUtcNow(), cancellationToken);
+            if (await store.FindAsync(digestId, cancellationToken) is { Status: "done" } done)
+            {
+                DigestsLog.Finished(logger, digestId, done.Sent, done.Failed, done.Skipped);
+                progress?.Report(done);
+            }
+        }
+        finally
+        {
+            await pool.DisposeAsync();
+        }
+    }
+
+    private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, TransportPool pool, CancellationToken cancellationToken)
+    {
+        var attempts = (int)delivery.Attempts + 1;
+        var subscriber = await subscribers.FindAsync(delivery.SubscriberId, cancellationToken);
+        if (subscriber is not { Status: SubscriberStatus.Active })
+        {
+            await store.MarkAsync(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
+            DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);
+            return;
+        }
+
+        var transport = await pool.RentAsync(cancellationToken);
+        try
+        {
+            await transport.SendAsync(messages.Build(content, subscriber), cancellationToken);
+            await store.MarkAsync(delivery.Id, DeliveryState.Sent, attempts, time.GetUtcNow(), null, null, CancellationToken.None);
+            DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var failure = SmtpFailure.Classify(ex);
+            var now = time.GetUtcNow();
+            if (failure.IsTransient && attempts < options.Value.MaxAttempts)
+            {
+                var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
+                await store.MarkAsync(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, CancellationToken.None);
+                DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
+            }
+            else
+            {
+                await store.MarkAsync(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason, CancellationToken.None);
+                DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
+            }
+        }
+        finally
+        {
+            pool.Return(transport);
+        }
+    }
+
+    private TransportPool CreatePool()
+    {
+        if (mail.Value.ParsedMode() != MailMode.Smtp)
+        {
+            return new TransportPool([services.GetRequiredService<IMailTransport>()], owned: false);
+        }
+
+        // One SMTP connection per transport, each reused across its messages: Mail:Smtp:MaxConnections of them.
+        var transports = Enumerable.Range(0, Math.Max(1, mail.Value.Smtp.MaxConnections))
+            .Select(_ => (IMailTransport)ActivatorUtilities.CreateInstance<SmtpMailTransport>(services))
+            .ToArray();
+        return new TransportPool(transports, owned: true);
+    }
+
+    private static TimeSpan Clamp(TimeSpan wait) =>
+        wait < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : wait > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : wait;
+
+    private sealed class TransportPool : IAsyncDisposable
+    {
+        private readonly Channel<IMailTransport> _idle = Channel.CreateUnbounded<IMailTransport>();
+        private readonly IMailTransport[] _all;
+        private readonly bool _owned;
+
+        public TransportPool(IMailTransport[] transports, bool owned)
+        {
+            _all = transports;
+            _owned = owned;
+            foreach (var transport in transports)
+            {
+                _idle.Writer.TryWrite(transport);
+            }
+
+            // The pickup folder takes parallel writers; an SMTP transport is one connection at a time.
+            Size = owned ? transports.Length : Math.Max(2, Environment.ProcessorCount);
+        }
+
+        public int Size { get; }
+
+        public async ValueTask<IMailTransport> RentAsync(CancellationToken cancellationToken) =>
+            _owned ? await _idle.Reader.ReadAsync(cancellationToken) : _all[0];
+
+        public void Return(IMailTransport transport)
+        {
+            if (_owned)
+            {
+                _idle.Writer.TryWrite(transport);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_owned)
+            {
+                return;
+            }
+
+            foreach (var transport in _all)
+            {
+                if (transport is IAsyncDisposable disposable)
+                {
+                    await disposable.DisposeAsync();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+using Dapper;
+using Syndicate.Storage;
+
+namespace Syndicate.Digests;
+
+/// <summary>Digests, the posts they carry and their delivery rows. SQL beside the method that runs it.</summary>
+internal sealed class DigestStore(Database database)
+{
+    /// <summary>
+    /// Plans a digest in one write transaction: the uncarried posts among <paramref name="publishedKeys"/>
+    /// (newest first, at most <paramref name="maxPosts"/>), marked as carried, and one delivery per
+    /// subscriber active now. Null when there is nothing new.
+    /// </summary>
+    public async Task<PlannedDigest?> PlanAsync(string trigger, IReadOnlySet<string> publishedKeys, int maxPosts, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Microsoft.Data.Sqlite begins IMMEDIATE: two planners (the schedule and a CLI verb) take turns
+        // instead of both reading the same uncarried posts.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var candidates = await connection.QueryAsync<(long Id, string Key)>(
+            "SELECT id, post_key FROM published_posts WHERE carried_by IS NULL ORDER BY post_date DESC, id DESC", transaction: transaction);
+        var posts = candidates.Where(c => publishedKeys.Contains(c.Key)).Take(maxPosts).Select(c => c.Id).ToList();
+        if (posts.Count == 0)
+        {
+            return null;
+        }
+
+        var at = DbTime.Text(now);
+        var digestId = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO digests (trigger, status, planned_at) VALUES (@trigger, 'sending', @at) RETURNING id", new { trigger, at }, transaction);
+        for (var i = 0; i < posts.Count; i++)
+        {
+            await connection.ExecuteAsync("INSERT INTO digest_posts (digest_id, post_id, position) VALUES (@digestId, @postId, @i)",
+                new { digestId, postId = posts[i], i }, transaction);
+        }
+
+        await connection.ExecuteAsync("UPDATE published_posts SET carried_by = @digestId WHERE id IN @posts", new { digestId, posts }, transaction);
+        var deliveries = await connection.ExecuteAsync(
+            """
+            INSERT INTO deliveries (digest_id, subscriber_id, status, next_attempt_at)
+            SELECT @digestId, id, 'pending', @at FROM subscribers WHERE status = 'active' ORDER BY id
+            """,
+            new { digestId, at }, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return new PlannedDigest(digestId, posts.Count, deliveries);
+    }
+
+    /// <summary>The ledger rows of a digest's posts, in digest order.</summary>
+    public async Task<IReadOnlyList<LedgerPost>> PostsAsync(long digestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LedgerPost>(
+            """
+            SELECT p.id AS Id, p.post_key AS PostKey, p.feed_id AS FeedId, p.url AS Url, p.title AS Title, p.post_date AS PostDate
+            FROM digest_posts d JOIN published_posts p ON p.id = d.post_id
+            WHERE d.digest_id = @digestId ORDER BY d.position
+            """,
+            new { digestId });
+        return rows.ToList();
+    }
+
+    /// <summary>Claims up to <paramref name="count"/> due deliveries for this sender; a claim is a lease, taken over when it expires.</summary>
+    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(long digestId, string sender, int count, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ClaimedDelivery>(
+            """
+            UPDATE deliveries SET status = 'claimed', claimed_by = @sender, claimed_at = @at
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE digest_id = @digestId AND status = 'pending' AND next_attempt_at <= @at
+                ORDER BY id LIMIT @count)
+            RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts
+            """,
+            new { digestId, sender, at = DbTime.Text(now), count });
+        return rows.OrderBy(row => row.Id).ToList();
+    }
+
+    /// <summary>Gives claims older than <paramref name="expiredBefore"/> back (their sender died); returns how many.</summary>
+    public async Task<int> ReleaseExpiredClaimsAsync(DateTimeOffset expiredBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL WHERE status = 'claimed' AND claimed_at < @before",
+            new { before = DbTime.Text(expiredBefore) });
+    }
+
+    public async Task MarkAsync(long deliveryId, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt, string? error,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
+                next_attempt_at = COALESCE(@retryAt, next_attempt_at),
+                finished_at = CASE WHEN @status IN ('sent', 'failed', 'skipped') THEN @at END,
+                last_error = @error
+            WHERE id = @deliveryId
+            """,
+            new
+            {
+                deliveryId,
+                status = StateText(state),
+                attempts,
+                at = DbTime.Text(now),
+                retryAt = retryAt is null ? null : DbTime.Text(retryAt.Value),
+                error,
+            });
+    }
+
+    /// <summary>When the next pending delivery is due; null when none is pending or claimed.</summary>
+    public async Task<(bool Open, DateTimeOffset? NextDue)> OpenWorkAsync(long digestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<(long Open, string? Next)>(
+            """
+            SELECT COUNT(*), MIN(CASE WHEN status = 'pending' THEN next_attempt_at END)
+            FROM deliveries WHERE digest_id = @digestId AND status IN ('pending', 'claimed')
+            """,
+            new { digestId });
+        return (row.Open > 0, DbTime.ParseOrNull(row.Next));
+    }
+
+    public async Task MarkDoneAsync(long digestId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            UPDATE digests SET status = 'done', finished_at = @at
+            WHERE id = @digestId AND status = 'sending'
+              AND NOT EXISTS (SELECT 1 FROM deliveries WHERE digest_id = @digestId AND status IN ('pending', 'claimed'))
+            """,
+            new { digestId, at = DbTime.Text(now) });
+    }
+
+    public async Task<IReadOnlyList<long>> UnfinishedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<long>("SELECT id FROM digests WHERE status = 'sending' ORDER BY id")).ToList();
+    }
+
+    public async Task<IReadOnlyList<DigestSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<SummaryRow>(SummarySql + " GROUP BY d.id ORDER BY d.id DESC");
+        return rows.Select(row => row.ToSummary()).ToList();
+    }
+
+    public async Task<DigestSummary?> FindAsync(long digestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<SummaryRow>(SummarySql + " WHERE d.id = @digestId GROUP BY d.id", new { digestId });
+        return row?.ToSummary();
+    }
+
+    /// <summary>The failed deliveries of a digest with the server's reply, for <c>digest show</c>.</summary>
+    public async Task<IReadOnlyList<(string Email, int Attempts, string? Error)>> FailuresAsync(long digestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string, long, string?)>(
+            """
+            SELECT s.email, d.attempts, d.last_error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            WHERE d.digest_id = @digestId AND d.status = 'failed' ORDER BY d.id
+            """,
+            new { digestId });
+        return rows.Select(r => (r.Item1, (int)r.Item2, r.Item3)).ToList();
+    }
+
+    private const string SummarySql =
+        """
+        SELECT d.id AS Id, d.trigger AS Trigger, d.status AS Status, d.planned_at AS PlannedAt, d.finished_at AS FinishedAt,
+               (SELECT COUNT(*) FROM digest_posts p WHERE p.digest_id = d.id) AS Posts,
+               COUNT(x.id) AS Deliveries,
+               COALESCE(SUM(x.status = 'sent'), 0) AS Sent,
+               COALESCE(SUM(x.status = 'failed'), 0) AS Failed,
+               COALESCE(SUM(x.status = 'skipped'), 0) AS Skipped,
+               COALESCE(SUM(x.status IN ('pending', 'claimed')), 0) AS Pending
+        FROM digests d LEFT JOIN deliveries x ON x.digest_id = d.id
+        """;
+
+    private static string StateText(DeliveryState state) => state switch
+    {
+        DeliveryState.Sent => "sent",
+        DeliveryState.Failed => "failed",
+        DeliveryState.Skipped => "skipped",
+        _ => "pending",
+    };
+
+    private sealed class SummaryRow
+    {
+        public long Id { get; init; }
+
+        public string Trigger { get; init; } = "";
+
+        public string Status { get; init; } = "";
+
+        public string PlannedAt { get; init; } = "";
+
+        public string? FinishedAt { get; init; }
+
+        public long Posts { get; init; }
+
+        public long Deliveries { get; init; }
+
+        public long Sent { get; init; }
+
+        public long Failed { get; init; }
+
+        public long Skipped { get; init; }
+
+        public long Pending { get; init; }
+
+        public DigestSummary ToSummary() => new(Id, Trigger, Status, DbTime.Parse(PlannedAt), DbTime.ParseOrNull(FinishedAt),
+            (int)Posts, (int)Deliveries, (int)Sent, (int)Failed, (int)Skipped, (int)Pending);
+    }
+}
+
+internal sealed record PlannedDigest(long Id, int Posts, int Deliveries);
+
+internal sealed record LedgerPost(long Id, string PostKey, string FeedId, string Url, string Title, string PostDate);
+
+internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts);
+
+internal sealed record DigestSummary(long Id, string Trigger, string Status, DateTimeOffset PlannedAt, DateTimeOffset? FinishedAt,
+    int Posts, int Deliveries, int Sent, int Failed, int Skipped, int Pending);
+
+internal enum DeliveryState
+{
+    Pending,
+    Sent,
+    Failed,
+    Skipped,
+}

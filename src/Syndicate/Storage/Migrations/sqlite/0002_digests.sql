@@ -1,0 +1,54 @@
+-- The item ledger: every post ever published, once, with the feed id and address it first had.
+-- carried_by is the digest that carried the post; 0 marks the posts that were already published
+-- when the database was new, so a new installation does not mail the whole archive.
+CREATE TABLE published_posts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    post_key      TEXT NOT NULL UNIQUE,
+    feed_id       TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    source_file   TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    post_date     TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL,
+    carried_by    INTEGER NULL
+);
+
+CREATE INDEX published_posts_uncarried ON published_posts (carried_by, post_date);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE digests (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    trigger     TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('sending', 'done')),
+    planned_at  TEXT NOT NULL,
+    finished_at TEXT NULL
+);
+
+CREATE TABLE digest_posts (
+    digest_id INTEGER NOT NULL REFERENCES digests (id),
+    post_id   INTEGER NOT NULL REFERENCES published_posts (id),
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (digest_id, post_id)
+);
+
+-- One row per subscriber active when the digest was planned: claimed, sent and marked, so a crash
+-- or restart loses nothing and sends nothing twice but what was in flight.
+CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest_id       INTEGER NOT NULL REFERENCES digests (id),
+    subscriber_id   INTEGER NOT NULL REFERENCES subscribers (id),
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'claimed', 'sent', 'failed', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_by      TEXT NULL,
+    claimed_at      TEXT NULL,
+    finished_at     TEXT NULL,
+    last_error      TEXT NULL,
+    UNIQUE (digest_id, subscriber_id)
+);
+
+CREATE INDEX deliveries_work ON deliveries (digest_id, status, next_attempt_at);
