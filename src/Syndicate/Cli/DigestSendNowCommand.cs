@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Syndicate.Digests;
 using Syndicate.Posts;
 
@@ -13,6 +14,8 @@ internal static class DigestSendNowCommand
         var digests = services.GetRequiredService<DigestService>();
         var progress = new LineProgress<DigestSummary>(s =>
             output.WriteLine($"  digest {s.Id}: {s.Sent} sent, {s.Failed} failed, {s.Skipped} skipped, {s.Pending} to go of {s.Deliveries}"));
+        // A digest a stopped process left unfinished goes first, once its claims' lease ran out.
+        await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken);
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
         if (run.DigestId is null)
         {
