@@ -16,4 +16,13 @@ internal static partial class HostingLog
 
     [LoggerMessage(6004, LogLevel.Information, "Database {Database} ready (schema version {SchemaVersion})")]
     public static partial void DatabaseReady(ILogger logger, string database, int schemaVersion);
+
+    [LoggerMessage(6005, LogLevel.Information, "Mail (confirmations and digests) is written as .eml files to {PickupFolder} (Mail:Mode Pickup); set Mail:Mode to Smtp and Mail:Smtp:Host to send for real")]
+    public static partial void MailToFolder(ILogger logger, string pickupFolder);
+
+    [LoggerMessage(6006, LogLevel.Information, "Mail (confirmations and digests) goes to the SMTP server {SmtpHost}:{SmtpPort}")]
+    public static partial void MailToSmtp(ILogger logger, string smtpHost, int smtpPort);
+
+    [LoggerMessage(6007, LogLevel.Information, "Add a subscriber with `dotnet run --project src/Syndicate -- subscribers add you@example.org --confirmed`, or through the form at {Address}/subscribe; subscribers live in {Database}")]
+    public static partial void HowToSubscribe(ILogger logger, string address, string database);
 }

@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Syndicate.Mail;
+using Syndicate.Storage;
 using Syndicate.Feeds;
 using Syndicate.Posts;
 
@@ -10,7 +13,7 @@ namespace Syndicate.Hosting;
 /// <summary>Says, once the web server listens, where everything is: a newcomer's map of the running service.</summary>
 internal sealed class StartupSummary(
     IHostApplicationLifetime lifetime, IServer server, PostCatalog catalog, FeedOutput output, FeedStore store,
-    ILogger<StartupSummary> logger) : IHostedService
+    IOptions<MailOptions> mail, IHostEnvironment environment, Database database, ILogger<StartupSummary> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -20,6 +23,16 @@ internal sealed class StartupSummary(
             HostingLog.Serving(logger, address.TrimEnd('/'), store.Count);
             HostingLog.Watching(logger, catalog.Folder);
             HostingLog.Writing(logger, output.Folder);
+            if (mail.Value.ParsedMode() == MailMode.Smtp)
+            {
+                HostingLog.MailToSmtp(logger, mail.Value.Smtp.Host, mail.Value.Smtp.Port);
+            }
+            else
+            {
+                HostingLog.MailToFolder(logger, Path.GetFullPath(mail.Value.PickupFolder, environment.ContentRootPath));
+            }
+
+            HostingLog.HowToSubscribe(logger, address.TrimEnd('/'), database.Location);
         });
         return Task.CompletedTask;
     }
