@@ -19,7 +19,7 @@ internal sealed class DigestService(
 {
     /// <summary>Records the published posts in the ledger; on a new database they count as carried already.</summary>
     public async Task<int> RecordPublishedAsync(CancellationToken cancellationToken) =>
-        await ledger.RecordAsync(catalog.Snapshot(time.GetUtcNow()).Posts, cancellationToken);
+        (await ledger.RecordAsync(catalog.Snapshot(time.GetUtcNow()).Posts, cancellationToken)).Added;
 
     /// <summary>Plans a digest of the posts not yet carried; null (and a log line) when there are none.</summary>
     public async Task<PlannedDigest?> PlanAsync(string trigger, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ internal static class AtomFeedWriter
         var post = entry.Post;
         var item = new SyndicationItem
         {
-            Id = XmlText.Clean(post.Id),
+            Id = XmlText.Clean(entry.Id),
             Title = new TextSyndicationContent(XmlText.Clean(post.Title)),
             PublishDate = post.Date,
             LastUpdatedTime = post.Updated,

@@ -18,6 +18,15 @@ internal sealed class FeedBuilder
     private readonly PostCatalog _catalog;
     private readonly Dictionary<string, CachedFeed> _cache = new(StringComparer.Ordinal);
 
+    private readonly PostLedger? _ledger;
+
+    public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog, PostLedger ledger)
+        : this(site, options, urls, catalog)
+    {
+        _ledger = ledger;
+    }
+
+    /// <summary>Without a ledger: every item keeps its post's own id (for tests of the writers alone).</summary>
     public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog)
     {
         _site = site.Value;
@@ -25,6 +34,10 @@ internal sealed class FeedBuilder
         _urls = urls;
         _catalog = catalog;
     }
+
+    /// <summary>Records the snapshot's posts in the ledger (when there is one), so their items keep the id they were first published under.</summary>
+    public async Task<LedgerUpdate?> RecordAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken) =>
+        _ledger is null ? null : await _ledger.RecordAsync(snapshot.Posts, cancellationToken);
 
     /// <summary>The path of every feed for this snapshot, with the posts it shows.</summary>
     public IReadOnlyList<FeedScope> Plan(CatalogSnapshot snapshot)
@@ -70,7 +83,7 @@ internal sealed class FeedBuilder
         var pending = scopes.Where(scope => !reuse || !IsCached(scope)).SelectMany(scope => scope.Posts).Distinct().ToArray();
         RenderAll(pending);
 
-        var entries = new EntryCache(_catalog);
+        var entries = new EntryCache(_catalog, _ledger);
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
@@ -99,7 +112,7 @@ internal sealed class FeedBuilder
     {
         RenderAll(scopes.SelectMany(scope => scope.Posts).Distinct().ToArray());
 
-        var entries = new EntryCache(_catalog);
+        var entries = new EntryCache(_catalog, _ledger);
         var files = scopes.SelectMany(scope => Paths(scope).Select(file => (Scope: scope, file.Path, file.Kind))).ToArray();
         var results = new T[files.Length];
         var largestFirst = Enumerable.Range(0, files.Length).OrderByDescending(i => files[i].Scope.Posts.Count).ToArray();
@@ -225,7 +238,7 @@ internal sealed class FeedBuilder
     /// the HTML with the characters XML cannot hold already removed, once per post instead of once
     /// per feed; JSON Feed, which can escape them, gets the HTML as rendered.
     /// </summary>
-    private sealed class EntryCache(PostCatalog catalog)
+    private sealed class EntryCache(PostCatalog catalog, PostLedger? ledger)
     {
         private readonly ConcurrentDictionary<Post, (FeedEntry Raw, FeedEntry Xml)> _entries = new(ReferenceEqualityComparer.Instance);
 
@@ -234,22 +247,23 @@ internal sealed class FeedBuilder
             var entries = new FeedEntry[posts.Count];
             for (var i = 0; i < entries.Length; i++)
             {
-                var pair = _entries.GetOrAdd(posts[i], Make, catalog);
+                var pair = _entries.GetOrAdd(posts[i], Make, (catalog, ledger));
                 entries[i] = kind == FeedKind.Json ? pair.Raw : pair.Xml;
             }
 
             return entries;
         }
 
-        private static (FeedEntry, FeedEntry) Make(Post post, PostCatalog catalog)
+        private static (FeedEntry, FeedEntry) Make(Post post, (PostCatalog Catalog, PostLedger? Ledger) parts)
         {
-            var content = catalog.GetContent(post);
+            var content = parts.Catalog.GetContent(post);
             var html = XmlText.Clean(content.Html);
             var excerpt = XmlText.Clean(content.ExcerptHtml);
-            var raw = new FeedEntry(post, content);
+            var id = parts.Ledger?.FeedIdOf(post) ?? post.Id;
+            var raw = new FeedEntry(post, content) { Id = id };
             return ReferenceEquals(html, content.Html) && ReferenceEquals(excerpt, content.ExcerptHtml)
                 ? (raw, raw)
-                : (raw, new FeedEntry(post, content with { Html = html, ExcerptHtml = excerpt }));
+                : (raw, new FeedEntry(post, content with { Html = html, ExcerptHtml = excerpt }) { Id = id });
         }
     }
 }

@@ -15,4 +15,8 @@ internal sealed record FeedContext(
     IReadOnlyList<FeedEntry> Entries);
 
 /// <summary>One item: the post and its rendered content.</summary>
-internal sealed record FeedEntry(Post Post, PostContent Content);
+internal sealed record FeedEntry(Post Post, PostContent Content)
+{
+    /// <summary>The item id: the one the post was first published under (the ledger's), else its own.</summary>
+    public string Id { get; init; } = Post.Id;
+}

@@ -37,8 +37,30 @@ internal sealed class FeedPublisher : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
+    private int _moved;
+
     /// <summary>The snapshot of the last publish.</summary>
     public CatalogSnapshot? Last { get; private set; }
+
+    private async Task RecordInLedgerAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await _builder.RecordAsync(snapshot, cancellationToken) is { } update && update.Moved != _moved)
+            {
+                _moved = update.Moved;
+                if (update.Moved > 0)
+                {
+                    FeedsLog.PermalinksMoved(_logger, update.Moved);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+        {
+            // The feeds still go out; posts already in the ledger keep their first ids from memory.
+            FeedsLog.LedgerUnavailable(_logger, ex.Message);
+        }
+    }
 
     /// <param name="serve">Keep the documents for HTTP (the service) or only write files (<c>build</c>).</param>
     public async Task<PublishResult> PublishAsync(bool serve, CancellationToken cancellationToken)
@@ -48,6 +70,7 @@ internal sealed class FeedPublisher : IDisposable
         {
             var stopwatch = Stopwatch.StartNew();
             var snapshot = _catalog.Snapshot(_time.GetUtcNow());
+            await RecordInLedgerAsync(snapshot, cancellationToken);
             var scopes = _builder.Plan(snapshot);
             var live = new HashSet<string>(StringComparer.Ordinal);
             var changed = new List<string>();

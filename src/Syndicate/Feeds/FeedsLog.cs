@@ -25,4 +25,10 @@ internal static partial class FeedsLog
 
     [LoggerMessage(2007, LogLevel.Error, "Publishing the feeds failed: {Reason}; the previous feeds stay served and the next change tries again")]
     public static partial void PublishFailed(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(2008, LogLevel.Information, "{Moved} published posts have another address than when they were first published (Site:BaseUrl, the scheme or Posts:Permalink changed); their feed items keep their first ids, so readers show no duplicates")]
+    public static partial void PermalinksMoved(ILogger logger, int moved);
+
+    [LoggerMessage(2009, LogLevel.Warning, "The item ledger could not be read or written ({Reason}); the feeds are published with the ids known so far and the next change tries again")]
+    public static partial void LedgerUnavailable(ILogger logger, string reason);
 }

@@ -56,7 +56,7 @@ internal static class JsonFeedWriter
             {
                 var post = entry.Post;
                 json.WriteStartObject();
-                json.WriteString("id", post.Id);
+                json.WriteString("id", entry.Id);
                 json.WriteString("url", post.Url);
                 json.WriteString("title", post.Title);
                 json.WriteString("content_html", entry.Content.Html);

@@ -52,7 +52,7 @@ internal static class RssFeedWriter
         public RssItem(FeedEntry entry)
         {
             var post = entry.Post;
-            Id = XmlText.Clean(post.Id);
+            Id = XmlText.Clean(entry.Id);
             Title = new TextSyndicationContent(XmlText.Clean(post.Title));
             Links.Add(SyndicationLink.CreateAlternateLink(new Uri(post.Url)));
             PublishDate = post.Date;

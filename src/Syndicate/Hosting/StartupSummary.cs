@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Syndicate.Mail;
-using Syndicate.Storage;
 using Syndicate.Feeds;
+using Syndicate.Mail;
 using Syndicate.Posts;
+using Syndicate.Storage;
 
 namespace Syndicate.Hosting;
 

@@ -53,6 +53,7 @@ internal static class SyndicateServices
         services.AddSingleton<PostParser>();
         services.AddSingleton<PostRenderer>();
         services.AddSingleton<PostCatalog>();
+        services.AddSingleton<PostLedger>();
     }
 
     private static void AddFeeds(this IServiceCollection services)
@@ -75,7 +76,6 @@ internal static class SyndicateServices
     private static void AddDigests(this IServiceCollection services)
     {
         services.AddValidatedOptions<DigestOptions, DigestOptionsValidator>(DigestOptions.Section);
-        services.AddSingleton<PostLedger>();
         services.AddSingleton<DigestStore>();
         services.AddSingleton<DigestMessages>();
         services.AddSingleton<DigestSender>();

@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Syndicate.Storage;
+
+namespace Syndicate.Posts;
+
+/// <summary>
+/// The item ledger: every published post recorded once, under a key that survives a change of
+/// Site:BaseUrl or Posts:Permalink (its explicit id, else date and slug), with the feed id it was
+/// first published under. Feeds keep that id, so moving the site never re-announces old posts;
+/// digests carry posts by this ledger, not by date, so a post added late with an old date is still
+/// sent once and an edited post is not sent again.
+/// </summary>
+internal sealed class PostLedger(Database database, TimeProvider time) : IDisposable
+{
+    private const string BaselineKey = "ledger_baseline";
+    private readonly ConcurrentDictionary<string, string> _feedIds = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _loaded;
+
+    public void Dispose() => _gate.Dispose();
+
+    public static string KeyOf(Post post) =>
+        post.Id != post.Url ? "id:" + post.Id : $"post:{post.Date.UtcDateTime:yyyy-MM-dd}/{post.Slug}";
+
+    /// <summary>The id a post was first published under; its own id when it is not in the ledger yet.</summary>
+    public string FeedIdOf(Post post) => _feedIds.TryGetValue(KeyOf(post), out var id) ? id : post.Id;
+
+    /// <summary>
+    /// Records the posts not yet in the ledger. The first call on a new database marks every post as
+    /// already carried, so a new installation does not mail its archive.
+    /// </summary>
+    public async Task<LedgerUpdate> RecordAsync(IReadOnlyList<Post> posts, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            if (!_loaded)
+            {
+                foreach (var (key, feedId) in await connection.QueryAsync<(string, string)>("SELECT post_key, feed_id FROM published_posts"))
+                {
+                    _feedIds[key] = feedId;
+                }
+
+                _loaded = true;
+            }
+
+            var fresh = posts.Where(post => !_feedIds.ContainsKey(KeyOf(post))).ToList();
+            if (fresh.Count > 0)
+            {
+                await InsertAsync(connection, fresh, cancellationToken);
+            }
+
+            // A post whose own id differs from its ledger id was moved by a change of Site:BaseUrl,
+            // scheme or Posts:Permalink; feeds keep announcing it under its first id.
+            var moved = posts.Count(post => _feedIds.TryGetValue(KeyOf(post), out var id) && id != post.Id);
+            return new LedgerUpdate(fresh.Count, moved);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task InsertAsync(System.Data.Common.DbConnection connection, List<Post> fresh, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = DbTime.Text(time.GetUtcNow());
+        var baselineDone = await connection.ExecuteScalarAsync<string?>(
+            "SELECT value FROM settings WHERE key = @key", new { key = BaselineKey }, transaction) is not null;
+        var recorded = new List<(string Key, string FeedId)>();
+        foreach (var post in fresh)
+        {
+            var key = KeyOf(post);
+            // Another process may have recorded the post meanwhile: its feed id wins, read back below.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO published_posts (post_key, feed_id, url, source_file, title, post_date, first_seen_at, carried_by)
+                VALUES (@key, @feedId, @url, @file, @title, @date, @now, @carried)
+                ON CONFLICT (post_key) DO NOTHING
+                """,
+                new
+                {
+                    key,
+                    feedId = post.Id,
+                    url = post.Url,
+                    file = post.File,
+                    title = post.Title,
+                    date = DbTime.Text(post.Date),
+                    now,
+                    carried = baselineDone ? (long?)null : 0L,
+                },
+                transaction);
+            recorded.Add((key, await connection.ExecuteScalarAsync<string>(
+                "SELECT feed_id FROM published_posts WHERE post_key = @key", new { key }, transaction) ?? post.Id));
+        }
+
+        if (!baselineDone)
+        {
+            await connection.ExecuteAsync("INSERT INTO settings (key, value) VALUES (@key, @now) ON CONFLICT (key) DO NOTHING",
+                new { key = BaselineKey, now }, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var (key, feedId) in recorded)
+        {
+            _feedIds[key] = feedId;
+        }
+    }
+}
+
+/// <summary>What one recording did: posts new to the ledger, and published posts whose address moved since they were first published.</summary>
+internal sealed record LedgerUpdate(int Added, int Moved);
