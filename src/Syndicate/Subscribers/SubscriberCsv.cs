@@ -9,7 +9,8 @@ namespace Syndicate.Subscribers;
 /// Subscribers in and out as CSV, in the shapes listmonk and Mailchimp export: a header row naming
 /// the email column in any common way (email, Email Address, e-mail) and optionally a name (name,
 /// or First Name and Last Name). A bad line is reported with its number and skipped; an address
-/// that unsubscribed earlier is never imported again.
+/// that unsubscribed earlier is never imported again, and a line whose status column says unsubscribed (our
+/// export) or blocklisted (listmonk) is kept as a suppression, not added.
 /// </summary>
 internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, ILogger<SubscriberCsv> logger)
 {
@@ -17,6 +18,10 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
     private static readonly string[] NameHeaders = ["name", "fullname", "full_name", "displayname"];
     private static readonly string[] FirstNameHeaders = ["firstname", "first_name", "fname", "givenname"];
     private static readonly string[] LastNameHeaders = ["lastname", "last_name", "lname", "surname", "familyname"];
+    private static readonly string[] StatusHeaders = ["status"];
+
+    // A status column that says the address left (Syndicate's export: unsubscribed; listmonk: blocklisted) keeps it a suppression.
+    private static readonly string[] LeftStatuses = ["unsubscribed", "blocklisted"];
 
     public async Task<ImportReport> ImportAsync(TextReader reader, string sourceName, bool confirmed, IProgress<int>? progress,
         CancellationToken cancellationToken)
@@ -44,6 +49,7 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         var nameColumn = Find(header, NameHeaders);
         var firstColumn = Find(header, FirstNameHeaders);
         var lastColumn = Find(header, LastNameHeaders);
+        var statusColumn = Find(header, StatusHeaders);
 
         var report = new ImportReport();
         var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
@@ -79,10 +85,19 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
                     continue;
                 }
 
-                var added = await SubscriberStore.TryAddAsync(connection, transaction, address, SubscriptionService.CleanName(name), status, "import", now);
+                var left = statusColumn >= 0 && LeftStatuses.Contains(csv.GetField(statusColumn)?.Trim().ToLowerInvariant());
+                var added = await SubscriberStore.TryAddAsync(connection, transaction, address, SubscriptionService.CleanName(name),
+                    left ? SubscriberStatus.Unsubscribed : status, "import", now);
                 if (added is not null)
                 {
-                    report.Added++;
+                    if (left)
+                    {
+                        report.Suppressed++;
+                    }
+                    else
+                    {
+                        report.Added++;
+                    }
                 }
                 else if (await IsUnsubscribedAsync(connection, transaction, address))
                 {

@@ -56,15 +56,17 @@ internal sealed class SubscriberStore(Database database)
         var at = Text(now);
         var id = await connection.ExecuteScalarAsync<long?>(
             """
-            INSERT INTO subscribers (email, email_key, name, status, source, created_at, confirmed_at)
-            VALUES (@email, @key, @name, @status, @source, @at, CASE WHEN @status = 'active' THEN @at END)
+            INSERT INTO subscribers (email, email_key, name, status, source, created_at, confirmed_at, unsubscribed_at)
+            VALUES (@email, @key, @name, @status, @source, @at, CASE WHEN @status = 'active' THEN @at END,
+                    CASE WHEN @status = 'unsubscribed' THEN @at END)
             ON CONFLICT (email_key) DO NOTHING
             RETURNING id
             """,
             new { email, key = EmailAddressRule.Key(email), name, status = StatusText(status), source, at }, transaction);
         return id is null
             ? null
-            : new Subscriber(id.Value, email, name, status, source, now, status == SubscriberStatus.Active ? now : null, null, null);
+            : new Subscriber(id.Value, email, name, status, source, now, status == SubscriberStatus.Active ? now : null,
+                status == SubscriberStatus.Unsubscribed ? now : null, null);
     }
 
     /// <summary>Moves a subscriber to a status, stamping the matching date; false when there is no such subscriber.</summary>

@@ -93,8 +93,9 @@ internal sealed class SubscriptionService(
             return LinkOutcome.Invalid;
         }
 
-        // A confirm link from before an unsubscribe does not bring the address back.
-        if (subscriber.Status == SubscriberStatus.Unsubscribed && subscriber.UnsubscribedAt >= issuedAt)
+        // A confirm link from before an unsubscribe does not bring the address back, also not once the address
+        // asked again and is pending (unsubscribed_at stays until it is confirmed): only a link issued after it left does.
+        if (subscriber.UnsubscribedAt is { } left && left >= issuedAt)
         {
             return LinkOutcome.Invalid;
         }

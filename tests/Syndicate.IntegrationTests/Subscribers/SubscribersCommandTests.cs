@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Json;
+using Syndicate.IntegrationTests.Infrastructure;
+
+namespace Syndicate.IntegrationTests.Subscribers;
+
+/// <summary><c>dotnet Syndicate.dll subscribers ...</c> as real child processes in a content root with appsettings.json.</summary>
+public sealed class SubscribersCommandTests : IDisposable
+{
+    private readonly SubscriberSite _site = new();
+
+    public SubscribersCommandTests() => _site.WriteAppSettings();
+
+    public void Dispose() => _site.Dispose();
+
+    [Fact]
+    public async Task AddConfirmed_ThenListJson_ShowsItActiveAndNoMail()
+    {
+        var add = await RunAsync("subscribers", "add", "Ann@Example.org", "--name", "Ann Lee", "--confirmed");
+        var list = await RunAsync("subscribers", "list", "--json");
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("Ann@example.org", add.Output, StringComparison.Ordinal);
+        Assert.Contains("active", add.Output, StringComparison.Ordinal);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        using var json = JsonDocument.Parse(list.Output);
+        var entry = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("Ann@example.org", entry.GetProperty("email").GetString());
+        Assert.Equal("Ann Lee", entry.GetProperty("name").GetString());
+        Assert.Equal("active", entry.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.String, entry.GetProperty("confirmed_at").ValueKind);
+        Assert.True(File.Exists(_site.DatabaseFile), "the database is data/s.db as appsettings.json says");
+        Assert.Empty(_site.MailFiles());
+    }
+
+    [Fact]
+    public async Task AddWithoutConfirmed_PendingAndOneConfirmationEml()
+    {
+        var add = await RunAsync("subscribers", "add", "bob@example.org", "--name", "Bob");
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("pending", add.Output, StringComparison.Ordinal);
+        Assert.Equal("pending", _site.Row("bob@example.org")?.Status);
+        var mail = Assert.Single(_site.Mails());
+        Assert.Equal("bob@example.org", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.Equal("Confirm your subscription to CLI blog", mail.Subject);
+        Assert.True(_site.Tokens.TryRead(SubscriberSite.ConfirmToken(mail), Syndicate.Subscribers.TokenPurpose.Confirm, out var id, out _));
+        Assert.Equal(_site.Row("bob@example.org")!.Value.Id, id);
+    }
+
+    [Fact]
+    public async Task Remove_KnownAddressUnsubscribed_UnknownExitsOne()
+    {
+        await RunAsync("subscribers", "add", "ann@example.org", "--confirmed");
+
+        var remove = await RunAsync("subscribers", "remove", "ANN@example.org");
+        var unknown = await RunAsync("subscribers", "remove", "nobody@example.org");
+        var list = await RunAsync("subscribers", "list", "--status", "unsubscribed");
+        var readd = await RunAsync("subscribers", "add", "ann@example.org", "--confirmed");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Contains("unsubscribed", remove.Output, StringComparison.Ordinal);
+        Assert.Equal("unsubscribed", _site.Row("ann@example.org")?.Status);
+        Assert.True(unknown.ExitCode == 1, unknown.ToString());
+        Assert.Contains("nobody@example.org", unknown.Error, StringComparison.Ordinal);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("ann@example.org", list.Output, StringComparison.Ordinal);
+        Assert.Contains("1 subscriber(s).", list.Output, StringComparison.Ordinal);
+        Assert.True(readd.ExitCode == 1, readd.ToString());
+        Assert.Equal("unsubscribed", _site.Row("ann@example.org")?.Status);
+    }
+
+    [Fact]
+    public async Task Import_PrintsCountsAndTheInvalidLinesWithTheirNumbers_ExitsZero()
+    {
+        await RunAsync("subscribers", "add", "known@example.org", "--confirmed");
+        await RunAsync("subscribers", "add", "gone@example.org", "--confirmed");
+        await RunAsync("subscribers", "remove", "gone@example.org");
+        var csv = Path.Combine(_site.Root, "people.csv");
+        await File.WriteAllTextAsync(csv,
+            "\"Email Address\",\"First Name\",\"Last Name\"\r\n"  // 1
+            + "ann@example.org,Ann,\"Lee, Jr.\"\r\n"                // 2
+            + "not-an-address,Bad,One\r\n"                          // 3
+            + "\r\n"                                                // 4
+            + "known@example.org,Known,Person\r\n"                  // 5
+            + "gone@example.org,Gone,Person\r\n"                    // 6
+            + "bob@localhost,Bad,Two\r\n"                           // 7
+            + "carol@example.org,Carol,\r\n",                       // 8
+            new UTF8Encoding(true),
+            TestContext.Current.CancellationToken);
+
+        var import = await RunAsync("subscribers", "import", "people.csv", "--confirmed");
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("2 added as active, 1 already known, 1 unsubscribed earlier and left out, 2 invalid.", import.Output, StringComparison.Ordinal);
+        var all = import.Output + import.Error;
+        Assert.Contains("people.csv:3: 'not-an-address' is not a valid email address", all, StringComparison.Ordinal);
+        Assert.Contains("people.csv:7: 'bob@localhost' is not a valid email address", all, StringComparison.Ordinal);
+        Assert.Equal(("active", "Ann Lee, Jr."), (_site.Row("ann@example.org")?.Status, _site.Row("ann@example.org")?.Name));
+        Assert.Equal("active", _site.Row("carol@example.org")?.Status);
+        Assert.Equal("unsubscribed", _site.Row("gone@example.org")?.Status);
+        Assert.Empty(_site.MailFiles());
+    }
+
+    [Fact]
+    public async Task Import_NoSuchFile_ExitsOneNamingIt()
+    {
+        var import = await RunAsync("subscribers", "import", "missing.csv");
+
+        Assert.True(import.ExitCode == 1, import.ToString());
+        Assert.Contains("missing.csv", import.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ToAFile_WritesEverySubscriberAndImportingItBackAddsNothing()
+    {
+        await RunAsync("subscribers", "add", "ann@example.org", "--name", "Lee, Ann", "--confirmed");
+        await RunAsync("subscribers", "add", "bob@example.org");
+        await RunAsync("subscribers", "add", "gone@example.org", "--confirmed");
+        await RunAsync("subscribers", "remove", "gone@example.org");
+
+        var export = await RunAsync("subscribers", "export", "all.csv");
+        var import = await RunAsync("subscribers", "import", "all.csv");
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("3 subscriber(s) written to all.csv", export.Error, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(Path.Combine(_site.Root, "all.csv"));
+        Assert.Equal("email,name,status,created_at,confirmed_at,unsubscribed_at", lines[0]);
+        Assert.StartsWith("ann@example.org,\"Lee, Ann\",active,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("bob@example.org,,pending,", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("gone@example.org,,unsubscribed,", lines[3], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.False(File.Exists(Path.Combine(_site.Root, "all.csv.tmp")));
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("0 added", import.Output, StringComparison.Ordinal);
+        Assert.Equal(3, _site.RowCount());
+    }
+
+    [Fact]
+    public async Task Export_ToStandardOutput_IsTheCsv()
+    {
+        await RunAsync("subscribers", "add", "ann@example.org", "--confirmed");
+
+        var export = await RunAsync("subscribers", "export");
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.StartsWith("email,name,status,created_at,confirmed_at,unsubscribed_at", export.Output, StringComparison.Ordinal);
+        Assert.Contains("ann@example.org,,active,", export.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("subscribers", "frobnicate")]
+    [InlineData("subscribers", "add")]
+    [InlineData("subscribers", "list", "--no-such-option")]
+    public async Task UnknownVerbOrMissingArgument_ExitsTwo(params string[] arguments)
+    {
+        var result = await RunAsync(arguments);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.NotEmpty(result.Error);
+        Assert.False(File.Exists(_site.DatabaseFile), "a refused command line touches no data");
+    }
+
+    [Fact]
+    public async Task ListUnknownStatus_ExitsTwo()
+    {
+        var result = await RunAsync("subscribers", "list", "--status", "gone");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("pending, active or unsubscribed", result.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<CliResult> RunAsync(params string[] arguments)
+    {
+        var result = await SyndicateCli.RunAsync(_site.Root, arguments);
+        TestContext.Current.TestOutputHelper?.WriteLine($"$ syndicate {string.Join(' ', arguments)}\n{result}");
+        return result;
+    }
+}

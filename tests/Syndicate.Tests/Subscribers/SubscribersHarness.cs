@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using MimeKit;
+using Syndicate.Mail;
+using Syndicate.Site;
+using Syndicate.Storage;
+using Syndicate.Subscribers;
+using Syndicate.Tests.Mail;
+using Syndicate.Tests.Support;
+using Syndicate.Tests.Templates;
+
+namespace Syndicate.Tests.Subscribers;
+
+/// <summary>
+/// The subscriber parts wired by hand over a real SQLite file in a test's own temp folder, a fake clock and a
+/// transport that records every message. One harness per test.
+/// </summary>
+internal sealed class SubscribersHarness : IDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 15, 0, TimeSpan.Zero);
+
+    public SubscribersHarness(SubscribersOptions? subscribers = null, TempFolder? folder = null)
+    {
+        Folder = folder ?? new TempFolder();
+        Options = subscribers ?? new SubscribersOptions { TokenSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) };
+        var environment = new TestHostEnvironment(Folder.Path);
+        Database = new Database(
+            Microsoft.Extensions.Options.Options.Create(new StorageOptions { ConnectionString = "Data Source=data/subscribers.db" }),
+            environment,
+            Time,
+            NullLogger<Database>.Instance);
+        Store = new SubscriberStore(Database);
+        Tokens = new TokenSigner(System.Text.Encoding.UTF8.GetBytes(Options.TokenSecret));
+        var site = Microsoft.Extensions.Options.Options.Create(new SiteOptions { Title = "Harness <Blog>", BaseUrl = "https://blog.example.org/" });
+        var mail = Microsoft.Extensions.Options.Options.Create(new MailOptions { From = "Blog <news@blog.example.org>" });
+        var mailer = new ConfirmationMailer(TemplateFolders.ShippedSet(), new MailComposer(mail, Time), Transport, site);
+        Service = new SubscriptionService(
+            Store, Tokens, mailer, new SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<SubscriptionService>.Instance);
+        Csv = new SubscriberCsv(Store, Time, NullLogger<SubscriberCsv>.Instance);
+    }
+
+    public TempFolder Folder { get; }
+
+    public SubscribersOptions Options { get; }
+
+    public FakeTimeProvider Time { get; } = new(Start);
+
+    public RecordingTransport Transport { get; } = new();
+
+    public Database Database { get; }
+
+    public SubscriberStore Store { get; }
+
+    public TokenSigner Tokens { get; }
+
+    public SubscriptionService Service { get; }
+
+    public SubscriberCsv Csv { get; }
+
+    public string DatabaseFile => Folder.Combine("data/subscribers.db");
+
+    public IReadOnlyList<MimeMessage> Mails =>
+        Transport.Messages.Select(bytes => MimeMessage.Load(new MemoryStream(bytes))).ToList();
+
+    public static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    /// <summary>The confirm link of a confirmation mail, from its text part.</summary>
+    public static string ConfirmToken(MimeMessage mail)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(mail.TextBody ?? "", @"https://blog\.example\.org/confirm/(?<token>[A-Za-z0-9_-]+)");
+        Assert.True(match.Success, "no confirm link in the text part:\n" + mail.TextBody);
+        return match.Groups["token"].Value;
+    }
+
+    public async Task<Subscriber> RowAsync(string email) =>
+        await Store.FindByEmailAsync(email, Cancel) ?? throw new Xunit.Sdk.XunitException($"no row for {email}");
+
+    public async Task<long> CountRowsAsync()
+    {
+        await using var connection = await Database.OpenAsync(Cancel);
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscribers");
+    }
+
+    public async Task<ImportReport> ImportFileAsync(string path, bool confirmed = false)
+    {
+        using var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true);
+        return await Csv.ImportAsync(reader, Path.GetFileName(path), confirmed, null, Cancel);
+    }
+
+    public void Dispose()
+    {
+        Database.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Folder.Dispose();
+    }
+}

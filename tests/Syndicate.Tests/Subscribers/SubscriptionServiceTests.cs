@@ -1,0 +1,414 @@
+using System.Security.Cryptography;
+using MimeKit;
+using Syndicate.Subscribers;
+
+namespace Syndicate.Tests.Subscribers;
+
+/// <summary>
+/// Double opt-in over a real SQLite file and a fake clock: which rows and how many confirmation mails each
+/// request leaves, what each kind of link does, and the operator's add and remove.
+/// </summary>
+public sealed class SubscriptionServiceTests : IDisposable
+{
+    private readonly SubscribersHarness _harness = new();
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private SubscriptionService Service => _harness.Service;
+
+    public void Dispose() => _harness.Dispose();
+
+    [Fact]
+    public async Task SubscribeAsync_NewAddress_PendingRowAndOneConfirmationMail()
+    {
+        var outcome = await Service.SubscribeAsync("  Ann@Example.ORG ", "Ann", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(SubscriberStatus.Pending, row.Status);
+        Assert.Equal("Ann@example.org", row.Email);
+        Assert.Equal("form", row.Source);
+        Assert.Equal(SubscribersHarness.Start, row.ConfirmationSentAt);
+        var mail = Assert.Single(_harness.Mails);
+        Assert.Equal("Ann@example.org", mail.To.Mailboxes.Single().Address);
+        Assert.True(_harness.Tokens.TryRead(SubscribersHarness.ConfirmToken(mail), TokenPurpose.Confirm, out var id, out var issued));
+        Assert.Equal(row.Id, id);
+        Assert.Equal(SubscribersHarness.Start, issued);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_PendingWithinTheInterval_NoSecondMail()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        _harness.Time.Advance(TimeSpan.FromMinutes(59));
+
+        var outcome = await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        Assert.Single(_harness.Transport.Messages);
+        Assert.Equal(1, await _harness.CountRowsAsync());
+        Assert.Equal(SubscribersHarness.Start, (await _harness.RowAsync("ann@example.org")).ConfirmationSentAt);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_PendingAfterTheInterval_SecondMailWithAFreshLink()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        _harness.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        Assert.Equal(2, _harness.Transport.Messages.Count);
+        Assert.Equal(1, await _harness.CountRowsAsync());
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(SubscriberStatus.Pending, row.Status);
+        Assert.Equal(_harness.Time.GetUtcNow(), row.ConfirmationSentAt);
+        Assert.True(_harness.Tokens.TryRead(SubscribersHarness.ConfirmToken(_harness.Mails[1]), TokenPurpose.Confirm, out _, out var issued));
+        Assert.Equal(_harness.Time.GetUtcNow(), issued);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_ConfigurableInterval_Honoured()
+    {
+        using var harness = new SubscribersHarness(new SubscribersOptions
+        {
+            TokenSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            ConfirmationInterval = TimeSpan.FromMinutes(10),
+        });
+        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        harness.Time.Advance(TimeSpan.FromMinutes(9));
+        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        harness.Time.Advance(TimeSpan.FromMinutes(2));
+        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        Assert.Equal(2, harness.Transport.Messages.Count);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_ActiveAddress_NoMailAndRowUnchanged()
+    {
+        await Service.AddAsync("ann@example.org", "Ann", confirmed: true, Cancel);
+        var before = await _harness.RowAsync("ann@example.org");
+        _harness.Time.Advance(TimeSpan.FromDays(2));
+
+        var outcome = await Service.SubscribeAsync("ANN@example.org", "Someone Else", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        Assert.Empty(_harness.Transport.Messages);
+        Assert.Equal(before, await _harness.RowAsync("ann@example.org"));
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_UnsubscribedAddress_BackToPendingWithOneConfirmationMail()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+
+        var outcome = await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        Assert.Equal(1, await _harness.CountRowsAsync());
+        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+        var mail = Assert.Single(_harness.Mails);
+        Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(mail), Cancel));
+        Assert.Equal(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_KnownAndUnknownAddress_SameOutcome()
+    {
+        await Service.AddAsync("known-active@example.org", "", confirmed: true, Cancel);
+        await Service.SubscribeAsync("known-pending@example.org", "", Cancel);
+        await Service.AddAsync("known-gone@example.org", "", confirmed: true, Cancel);
+        await Service.RemoveAsync("known-gone@example.org", Cancel);
+
+        var unknown = await Service.SubscribeAsync("new@example.org", "", Cancel);
+        var active = await Service.SubscribeAsync("known-active@example.org", "", Cancel);
+        var pending = await Service.SubscribeAsync("known-pending@example.org", "", Cancel);
+        var gone = await Service.SubscribeAsync("known-gone@example.org", "", Cancel);
+
+        Assert.Equal(unknown, active);
+        Assert.Equal(unknown, pending);
+        Assert.Equal(unknown, gone);
+        Assert.True(unknown.Accepted);
+        Assert.Equal("", unknown.Error);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not-an-address")]
+    [InlineData("ann@example.org\r\nBcc: eve@example.org")]
+    public async Task SubscribeAsync_InvalidAddress_RefusedWithReasonAndNothingStored(string email)
+    {
+        var outcome = await Service.SubscribeAsync(email, "Ann", Cancel);
+
+        Assert.False(outcome.Accepted);
+        Assert.NotEmpty(outcome.Error);
+        Assert.Equal(0, await _harness.CountRowsAsync());
+        Assert.Empty(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_NameWithLineBreaksAndMarkup_StoredOnOneLineAndEncodedInTheMail()
+    {
+        await Service.SubscribeAsync("eve@example.org", "Eve\r\nBcc: victim@example.org\t<script>alert(1)</script>\u2028<b>x</b>", Cancel);
+
+        var row = await _harness.RowAsync("eve@example.org");
+        Assert.Equal("Eve Bcc: victim@example.org <script>alert(1)</script> <b>x</b>", row.Name);
+        var raw = System.Text.Encoding.ASCII.GetString(Assert.Single(_harness.Transport.Messages));
+        var headers = raw[..raw.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.DoesNotContain("\r\nBcc:", headers, StringComparison.OrdinalIgnoreCase);
+        var mail = Assert.Single(_harness.Mails);
+        Assert.Empty(mail.Bcc);
+        Assert.Equal("eve@example.org", Assert.Single(mail.To.Mailboxes).Address);
+        Assert.DoesNotContain("<script>", mail.HtmlBody, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<b>x</b>", mail.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;", mail.HtmlBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CleanName_LongName_CutTo200Characters() =>
+        Assert.Equal(200, SubscriptionService.CleanName(new string('x', 500)).Length);
+
+    [Fact]
+    public async Task ConfirmAsync_GoodToken_ActiveWithConfirmedAt()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        _harness.Time.Advance(TimeSpan.FromHours(3));
+
+        var outcome = await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails)), Cancel);
+
+        Assert.Equal(LinkOutcome.Done, outcome);
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(SubscriberStatus.Active, row.Status);
+        Assert.Equal(_harness.Time.GetUtcNow(), row.ConfirmedAt);
+        // Clicking the link again (a mail scanner, then the person) is harmless and keeps the first date.
+        _harness.Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(_harness.Mails[0]), Cancel));
+        Assert.Equal(row, await _harness.RowAsync("ann@example.org"));
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_ForgedToken_InvalidAndStillPending()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var row = await _harness.RowAsync("ann@example.org");
+        var otherKey = new TokenSigner(RandomNumberGenerator.GetBytes(32));
+        var genuine = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
+        var flipped = genuine.ToCharArray();
+        flipped[^1] = flipped[^1] == 'A' ? 'B' : 'A';
+
+        Assert.Equal(LinkOutcome.Invalid, await Service.ConfirmAsync(otherKey.Create(TokenPurpose.Confirm, row.Id, _harness.Time.GetUtcNow()), Cancel));
+        Assert.Equal(LinkOutcome.Invalid, await Service.ConfirmAsync(new string(flipped), Cancel));
+        Assert.Equal(LinkOutcome.Invalid, await Service.ConfirmAsync("", Cancel));
+        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_UnsubscribeToken_InvalidAndStillPending()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var row = await _harness.RowAsync("ann@example.org");
+
+        var outcome = await Service.ConfirmAsync(TokenOf(Service.UnsubscribeUrl(row.Id)), Cancel);
+
+        Assert.Equal(LinkOutcome.Invalid, outcome);
+        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_TokenOfAnUnknownSubscriber_Invalid()
+    {
+        var outcome = await Service.ConfirmAsync(_harness.Tokens.Create(TokenPurpose.Confirm, 12345, _harness.Time.GetUtcNow()), Cancel);
+
+        Assert.Equal(LinkOutcome.Invalid, outcome);
+        Assert.Equal(0, await _harness.CountRowsAsync());
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_PastTheLinkLifetime_ExpiredAndStillPending()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var token = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
+        _harness.Time.Advance(_harness.Options.ConfirmLinkLifetime + TimeSpan.FromSeconds(1));
+
+        var outcome = await Service.ConfirmAsync(token, Cancel);
+
+        Assert.Equal(LinkOutcome.Expired, outcome);
+        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_JustWithinTheLinkLifetime_Done()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var token = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
+        _harness.Time.Advance(_harness.Options.ConfirmLinkLifetime - TimeSpan.FromSeconds(1));
+
+        Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(token, Cancel));
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_TokenFromBeforeAnUnsubscribe_InvalidAndStillUnsubscribed()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var oldToken = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(oldToken, Cancel));
+        var row = await _harness.RowAsync("ann@example.org");
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(LinkOutcome.Done, await Service.UnsubscribeAsync(TokenOf(Service.UnsubscribeUrl(row.Id)), Cancel));
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
+
+        var outcome = await Service.ConfirmAsync(oldToken, Cancel);
+
+        Assert.Equal(LinkOutcome.Invalid, outcome);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_TokenFromBeforeAnUnsubscribe_StillInvalidAfterSomeoneAsksAgain()
+    {
+        // Ann subscribes and confirms, later leaves. Anyone may then type her address into the form within the
+        // confirmation interval (no new mail goes out). Her old confirm link, still within its lifetime, must not
+        // bring her back: only a link issued after she left may.
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var oldToken = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
+        Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(oldToken, Cancel));
+        _harness.Time.Advance(TimeSpan.FromMinutes(10));
+        await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromMinutes(10));
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        Assert.Single(_harness.Transport.Messages);
+
+        var outcome = await Service.ConfirmAsync(oldToken, Cancel);
+
+        Assert.Equal(LinkOutcome.Invalid, outcome);
+        Assert.NotEqual(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_Twice_DoneBothTimesAndTheFirstDateKept()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        var row = await _harness.RowAsync("ann@example.org");
+        var token = TokenOf(Service.UnsubscribeUrl(row.Id));
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+        var leftAt = _harness.Time.GetUtcNow();
+
+        Assert.Equal(LinkOutcome.Done, await Service.UnsubscribeAsync(token, Cancel));
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(LinkOutcome.Done, await Service.UnsubscribeAsync(token, Cancel));
+
+        var after = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(SubscriberStatus.Unsubscribed, after.Status);
+        Assert.Equal(leftAt, after.UnsubscribedAt);
+        Assert.Equal(1, await _harness.CountRowsAsync());
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_ConfirmOrForgedToken_InvalidAndStillActive()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        var row = await _harness.RowAsync("ann@example.org");
+        var confirmToken = TokenOf(Service.ConfirmUrl(row.Id, _harness.Time.GetUtcNow()));
+        var otherKey = new TokenSigner(RandomNumberGenerator.GetBytes(32));
+
+        Assert.Equal(LinkOutcome.Invalid, await Service.UnsubscribeAsync(confirmToken, Cancel));
+        Assert.Equal(LinkOutcome.Invalid, await Service.UnsubscribeAsync(otherKey.Create(TokenPurpose.Unsubscribe, row.Id, DateTimeOffset.UnixEpoch), Cancel));
+        Assert.False(Service.IsUnsubscribeToken(confirmToken));
+        Assert.True(Service.IsUnsubscribeToken(TokenOf(Service.UnsubscribeUrl(row.Id))));
+        Assert.Equal(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task AddAsync_Confirmed_ActiveAndNoMail()
+    {
+        var outcome = await Service.AddAsync("Bob@Example.org", "Bob", confirmed: true, Cancel);
+
+        Assert.Equal(AddResult.Added, outcome.Result);
+        var row = await _harness.RowAsync("bob@example.org");
+        Assert.Equal((SubscriberStatus.Active, "operator", "Bob"), (row.Status, row.Source, row.Name));
+        Assert.Empty(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task AddAsync_NotConfirmed_PendingAndOneConfirmationMail()
+    {
+        var outcome = await Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+
+        Assert.Equal(AddResult.Added, outcome.Result);
+        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("bob@example.org")).Status);
+        Assert.Single(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownUnsubscribedOrInvalid_SaidSoAndNothingChanged()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        await Service.AddAsync("gone@example.org", "", confirmed: true, Cancel);
+        await Service.RemoveAsync("gone@example.org", Cancel);
+
+        Assert.Equal(AddResult.Known, (await Service.AddAsync("ANN@example.org", "", confirmed: false, Cancel)).Result);
+        Assert.Equal(AddResult.Unsubscribed, (await Service.AddAsync("gone@example.org", "", confirmed: true, Cancel)).Result);
+        Assert.Equal(AddResult.Invalid, (await Service.AddAsync("nope", "", confirmed: true, Cancel)).Result);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("gone@example.org")).Status);
+        Assert.Equal(2, await _harness.CountRowsAsync());
+        Assert.Empty(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task RemoveAsync_KeepsTheRowAsUnsubscribed_UnknownGivesNull()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+
+        var removed = await Service.RemoveAsync(" ANN@example.org ", Cancel);
+
+        Assert.Equal(SubscriberStatus.Unsubscribed, removed!.Status);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("ann@example.org")).Status);
+        Assert.Null(await Service.RemoveAsync("nobody@example.org", Cancel));
+        Assert.Equal(1, await _harness.CountRowsAsync());
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_MailFails_ClaimReleasedSoTheNextRequestSends()
+    {
+        using var harness = new FailingHarness();
+        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        var row = await harness.Inner.RowAsync("ann@example.org");
+
+        Assert.Equal(SubscriberStatus.Pending, row.Status);
+        Assert.Null(row.ConfirmationSentAt);
+    }
+
+    private static string TokenOf(string url) => url[(url.LastIndexOf('/') + 1)..];
+
+    /// <summary>A harness whose transport throws, as an SMTP server that is down would.</summary>
+    private sealed class FailingHarness : IDisposable
+    {
+        public FailingHarness()
+        {
+            Inner = new SubscribersHarness();
+            var site = Microsoft.Extensions.Options.Options.Create(new Syndicate.Site.SiteOptions { Title = "T", BaseUrl = "https://blog.example.org/" });
+            var mail = Microsoft.Extensions.Options.Options.Create(new Syndicate.Mail.MailOptions());
+            var mailer = new ConfirmationMailer(
+                Templates.TemplateFolders.ShippedSet(), new Syndicate.Mail.MailComposer(mail, Inner.Time), new ThrowingTransport(), site);
+            Service = new SubscriptionService(
+                Inner.Store, Inner.Tokens, mailer, new Syndicate.Site.SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Inner.Options), Inner.Time,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<SubscriptionService>.Instance);
+        }
+
+        public SubscribersHarness Inner { get; }
+
+        public SubscriptionService Service { get; }
+
+        public void Dispose() => Inner.Dispose();
+    }
+
+    private sealed class ThrowingTransport : Syndicate.Mail.IMailTransport
+    {
+        public Task SendAsync(MimeMessage message, CancellationToken cancellationToken) => throw new IOException("connection refused");
+    }
+}
