@@ -36,11 +36,13 @@ CREATE TABLE digest_posts (
 );
 
 -- One row per subscriber active when the digest was planned: claimed, sent and marked, so a crash
--- or restart loses nothing and sends nothing twice but what was in flight.
+-- or restart loses nothing and sends nothing twice but what was in flight. A resend adds rows of
+-- its own (resend_id), so the first delivery's outcome stays on record.
 CREATE TABLE deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     digest_id       INTEGER NOT NULL REFERENCES digests (id),
     subscriber_id   INTEGER NOT NULL REFERENCES subscribers (id),
+    resend_id       INTEGER NOT NULL DEFAULT 0,
     status          TEXT NOT NULL CHECK (status IN ('pending', 'claimed', 'sent', 'failed', 'skipped')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
@@ -48,7 +50,7 @@ CREATE TABLE deliveries (
     claimed_at      TEXT NULL,
     finished_at     TEXT NULL,
     last_error      TEXT NULL,
-    UNIQUE (digest_id, subscriber_id)
+    UNIQUE (digest_id, subscriber_id, resend_id)
 );
 
 CREATE INDEX deliveries_work ON deliveries (digest_id, status, next_attempt_at);
