@@ -5,6 +5,7 @@ using Syndicate.Digests;
 using Syndicate.Feeds;
 using Syndicate.Mail;
 using Syndicate.Posts;
+using Syndicate.Scheduling;
 using Syndicate.Site;
 using Syndicate.Storage;
 using Syndicate.Subscribers;
@@ -34,6 +35,8 @@ internal static class SyndicateServices
     public static IServiceCollection AddSyndicateService(this IServiceCollection services)
     {
         services.AddHostedService<DatabaseStartup>();
+        // Only the service schedules: a CLI verb never starts Quartz.
+        services.AddScheduling();
         services.AddHostedService<PostWatcher>();
         services.AddHostedService<DigestResumer>();
         services.AddSubscriptionRateLimit();

@@ -16,7 +16,9 @@ internal sealed class LogRecorder : ILoggerProvider
 
     public IReadOnlyList<LogEntry> Entries => _entries.ToArray();
 
-    public IReadOnlyList<LogEntry> WithId(int eventId) => _entries.Where(entry => entry.EventId.Id == eventId).ToArray();
+    /// <summary>Syndicate's own events with this id (libraries such as Quartz number their events too).</summary>
+    public IReadOnlyList<LogEntry> WithId(int eventId) =>
+        _entries.Where(entry => entry.EventId.Id == eventId && entry.Category.StartsWith("Syndicate.", StringComparison.Ordinal)).ToArray();
 
     public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, _entries);
 

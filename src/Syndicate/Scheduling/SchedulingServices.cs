@@ -1,0 +1,77 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+using Syndicate.Storage;
+
+namespace Syndicate.Scheduling;
+
+/// <summary>
+/// Quartz.NET for the digest schedule: a persistent ADO job store in the service's own SQLite database
+/// (tables from migration 0003), so the trigger and its misfires survive restarts.
+/// </summary>
+internal static class SchedulingServices
+{
+    /// <summary>SCHED_NAME in the QRTZ_ tables.</summary>
+    public const string SchedulerName = "Syndicate";
+
+    /// <summary>
+    /// INSTANCE_NAME in the QRTZ_ tables. Fixed rather than generated: the store is not clustered (Quartz
+    /// refuses clustering on SQLite), and a fixed id lets a restarted service, on another host name or
+    /// container, recover the firings the previous run left in flight.
+    /// </summary>
+    public const string InstanceId = "syndicate";
+
+    /// <summary>
+    /// How late a slot may fire before Quartz treats it as misfired. Short on purpose: a misfire of the
+    /// digest trigger fires once now (FireAndProceed), so every slot missed while the service was down,
+    /// however close together, collapses into one firing; with Quartz's default of a minute the slots
+    /// missed in the last minute would each fire in turn.
+    /// </summary>
+    public static readonly TimeSpan MisfireThreshold = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How often Quartz looks for triggers that became overdue while running (blocked behind a digest
+    /// still sending, say); at start it looks once anyway. Slower than the threshold so the database is
+    /// not polled every second for a schedule that is usually weekly.
+    /// </summary>
+    public static readonly TimeSpan MisfireScanInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Registers Quartz, the digest job and trigger, and the hosted services that start them. Expects
+    /// Database, TimeProvider, DigestOptions and an IScheduledDigests to be registered by their areas.
+    /// </summary>
+    public static IServiceCollection AddScheduling(this IServiceCollection services)
+    {
+        // Before Quartz's hosted service, which builds the scheduler in its StartAsync (and with it checks the
+        // QRTZ_ tables): hosted services start in registration order, so the database is migrated and the
+        // trigger in place before the scheduler starts firing.
+        services.AddHostedService<DigestScheduleStartup>();
+
+        services.AddQuartz(quartz =>
+        {
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.InstanceName = SchedulerName;
+                scheduler.InstanceId = InstanceId;
+            });
+            quartz.UsePersistentStore(store =>
+            {
+                // Microsoft.Data.Sqlite on the same file and connection string as Database (foreign keys on,
+                // the path resolved against the content root), built once the container is.
+                store.UseSqlite(source => source.DataSourceFactory = provider =>
+                    SqliteFactory.Instance.CreateDataSource(provider.GetRequiredService<Database>().ConnectionString));
+                store.UseSystemTextJsonSerializer();
+                store.ConfigureStore(ado =>
+                {
+                    ado.TablePrefix = "QRTZ_";
+                    ado.MisfireThreshold = MisfireThreshold;
+                    ado.MisfireHandlerFrequency = MisfireScanInterval;
+                });
+            });
+        });
+
+        // Shutdown waits for a digest still sending, so no delivery is cut off mid-batch by a stop.
+        services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
+        return services;
+    }
+}
