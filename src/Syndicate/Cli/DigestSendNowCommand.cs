@@ -12,8 +12,7 @@ internal static class DigestSendNowCommand
     {
         services.GetRequiredService<PostCatalog>().Scan();
         var digests = services.GetRequiredService<DigestService>();
-        var progress = new LineProgress<DigestSummary>(s =>
-            output.WriteLine($"  digest {s.Id}: {s.Sent} sent, {s.Failed} failed, {s.Skipped} skipped, {s.Pending} to go of {s.Deliveries}"));
+        var progress = ConsoleProgress.ForDigests(output);
         // A digest a stopped process left unfinished goes first, once its claims' lease ran out.
         await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken);
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);

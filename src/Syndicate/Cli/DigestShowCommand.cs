@@ -20,6 +20,7 @@ internal static class DigestShowCommand
 
         var posts = await digests.PostsAsync(id, cancellationToken);
         var failures = await digests.FailuresAsync(id, cancellationToken);
+        var resends = await services.GetRequiredService<DigestResender>().ListAsync(id, cancellationToken);
         if (json)
         {
             await output.WriteLineAsync(JsonSerializer.Serialize(new
@@ -27,6 +28,7 @@ internal static class DigestShowCommand
                 digest = Json(digest),
                 posts = posts.Select(p => new { title = p.Title, url = p.Url }),
                 failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
+                resends = resends.Select(r => new { id = r.Id, mode = r.Mode, target = r.Target, requested_by = r.RequestedBy, requested_at = r.RequestedAt, deliveries = r.Deliveries }),
             }));
             return 0;
         }
@@ -38,6 +40,13 @@ internal static class DigestShowCommand
         foreach (var post in posts)
         {
             await output.WriteLineAsync($"  {post.Title}  {post.Url}");
+        }
+
+        foreach (var resend in resends)
+        {
+            var what = resend.Target.Length > 0 ? $"to {resend.Target}" : resend.Mode;
+            await output.WriteLineAsync($"Resend {resend.Id} ({what}) by {resend.RequestedBy} at {resend.RequestedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: " +
+                $"{resend.Deliveries} cop{(resend.Deliveries == 1 ? "y" : "ies")}.");
         }
 
         if (failures.Count > 0)

@@ -16,7 +16,7 @@ internal static class SubscribersImportCommand
         }
 
         using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
-        var progress = new LineProgress<int>(rows => output.WriteLine($"  {rows} rows read..."));
+        var progress = ConsoleProgress.ForRows(output);
         var report = await services.GetRequiredService<SubscriberCsv>().ImportAsync(reader, Path.GetFileName(file), confirmed, progress, cancellationToken);
         if (report.Error is { } failure)
         {

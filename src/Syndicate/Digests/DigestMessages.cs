@@ -24,7 +24,12 @@ internal sealed class DigestMessages(
     /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
     public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
     {
-        var current = catalog.Snapshot(now).Posts.ToDictionary(PostLedger.KeyOf, StringComparer.Ordinal);
+        var current = new Dictionary<string, Post>(StringComparer.Ordinal);
+        foreach (var post in catalog.Snapshot(now).Posts)
+        {
+            current.TryAdd(PostLedger.KeyOf(post), post);
+        }
+
         SiteOptionsValidator.TryFindTimeZone(digest.Value.TimeZone, out var zone);
         var posts = ledger.Select(entry =>
         {
@@ -43,7 +48,8 @@ internal sealed class DigestMessages(
         return new DigestContent(digestId, plannedAt, Day(plannedAt, zone), subject, posts);
     }
 
-    public MimeMessage Build(DigestContent content, Subscriber subscriber)
+    /// <param name="resendId">0 for the digest itself; a resend's copy gets a Message-ID of its own, so clients that drop repeated ids still show it.</param>
+    public MimeMessage Build(DigestContent content, Subscriber subscriber, long resendId = 0)
     {
         var unsubscribeUrl = subscriptions.UnsubscribeUrl(subscriber.Id);
         var model = new DigestModel(
@@ -55,7 +61,9 @@ internal sealed class DigestMessages(
         var rendered = templates.Render(Template, model);
         var message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text);
         var domain = composer.FromDomain;
-        message.MessageId = $"digest-{content.DigestId}.{subscriber.Id}@{domain}";
+        message.MessageId = resendId == 0
+            ? $"digest-{content.DigestId}.{subscriber.Id}@{domain}"
+            : $"digest-{content.DigestId}.{subscriber.Id}.r{resendId}@{domain}";
         message.Headers.Add(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{domain}>");
         var unsubscribe = $"<{unsubscribeUrl}>";
         if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))

@@ -98,7 +98,8 @@ internal sealed class DigestSender(
     {
         var attempts = (int)delivery.Attempts + 1;
         var subscriber = await subscribers.FindAsync(delivery.SubscriberId, cancellationToken);
-        if (subscriber is not { Status: SubscriberStatus.Active })
+        // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
+        if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {
             await store.MarkAsync(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
             DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);
@@ -108,7 +109,7 @@ internal sealed class DigestSender(
         var transport = await pool.RentAsync(cancellationToken);
         try
         {
-            await transport.SendAsync(messages.Build(content, subscriber), cancellationToken);
+            await transport.SendAsync(messages.Build(content, subscriber, delivery.ResendId), cancellationToken);
             await store.MarkAsync(delivery.Id, DeliveryState.Sent, attempts, time.GetUtcNow(), null, null, CancellationToken.None);
             DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
         }

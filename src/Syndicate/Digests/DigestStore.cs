@@ -72,7 +72,7 @@ internal sealed class DigestStore(Database database)
                 SELECT id FROM deliveries
                 WHERE digest_id = @digestId AND status = 'pending' AND next_attempt_at <= @at
                 ORDER BY id LIMIT @count)
-            RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts
+            RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts, resend_id AS ResendId, forced AS Forced
             """,
             new { digestId, sender, at = DbTime.Text(now), count });
         return rows.OrderBy(row => row.Id).ToList();
@@ -221,7 +221,7 @@ internal sealed record PlannedDigest(long Id, int Posts, int Deliveries);
 
 internal sealed record LedgerPost(long Id, string PostKey, string FeedId, string Url, string Title, string PostDate);
 
-internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts);
+internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts, long ResendId, long Forced);
 
 internal sealed record DigestSummary(long Id, string Trigger, string Status, DateTimeOffset PlannedAt, DateTimeOffset? FinishedAt,
     int Posts, int Deliveries, int Sent, int Failed, int Skipped, int Pending);

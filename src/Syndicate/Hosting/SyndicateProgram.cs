@@ -23,6 +23,11 @@ internal static class SyndicateProgram
         root.Subcommands.Add(build);
         root.Subcommands.Add(SubscribersCommand());
         root.Subcommands.Add(DigestCommand());
+        var statusJson = new Option<bool>("--json") { Description = "JSON for scripts." };
+        var status = new Command("status", "Posts, feeds, subscribers, digests, deliveries and the mail server at a glance.") { statusJson };
+        status.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
+            StatusCommand.RunAsync(services, parsed.GetValue(statusJson), output, cancel), token));
+        root.Subcommands.Add(status);
 
         root.SetAction((_, token) => ServeAsync(token));
         serve.SetAction((_, token) => ServeAsync(token));
@@ -82,9 +87,35 @@ internal static class SyndicateProgram
         show.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
             DigestShowCommand.RunAsync(services, parsed.GetValue(showId), parsed.GetValue(showJson), output, error, cancel), token));
 
+        var resendId = new Argument<long>("id") { Description = "The digest to deliver again." };
+        var resendFailed = new Option<bool>("--failed-only") { Description = "Only to the subscribers whose delivery failed." };
+        var resendTo = new Option<string?>("--to") { Description = "Only to this address." };
+        var resendForce = new Option<bool>("--force") { Description = "With --to: send even to an address that unsubscribed or is pending." };
+        var resendDry = new Option<bool>("--dry-run") { Description = "Print who would get a copy, and send nothing." };
+        var resendRequest = new Option<string?>("--request-id") { Description = "Makes a repeated request a no-op (default: a new id)." };
+        var resend = new Command("resend", "Deliver a digest again: to everyone still active, only to failed deliveries, or to one address.")
+        {
+            resendId, resendFailed, resendTo, resendForce, resendDry, resendRequest,
+        };
+        resend.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => DigestResendCommand.RunAsync(
+            services, parsed.GetValue(resendId), parsed.GetValue(resendFailed), parsed.GetValue(resendTo), parsed.GetValue(resendForce),
+            parsed.GetValue(resendDry), parsed.GetValue(resendRequest), output, error, cancel), token));
+
+        var previewOut = new Option<string?>("--out") { Description = "Write the preview to this file instead of standard output." };
+        var previewText = new Option<bool>("--text") { Description = "The text part instead of the HTML." };
+        var previewSendTo = new Option<string?>("--send-to") { Description = "Send one test copy to this address instead." };
+        var preview = new Command("preview", "Render the next digest as a subscriber would get it, without sending or recording anything.")
+        {
+            previewOut, previewText, previewSendTo,
+        };
+        preview.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => DigestPreviewCommand.RunAsync(
+            services, parsed.GetValue(previewOut), parsed.GetValue(previewText), parsed.GetValue(previewSendTo), output, error, cancel), token));
+
         digest.Subcommands.Add(sendNow);
         digest.Subcommands.Add(list);
         digest.Subcommands.Add(show);
+        digest.Subcommands.Add(resend);
+        digest.Subcommands.Add(preview);
         return digest;
     }
 

@@ -7,6 +7,7 @@ using Syndicate.Mail;
 using Syndicate.Posts;
 using Syndicate.Scheduling;
 using Syndicate.Site;
+using Syndicate.Status;
 using Syndicate.Storage;
 using Syndicate.Subscribers;
 using Syndicate.Templates;
@@ -83,6 +84,9 @@ internal static class SyndicateServices
         services.AddSingleton<DigestMessages>();
         services.AddSingleton<DigestSender>();
         services.AddSingleton<DigestService>();
+        services.AddSingleton<DigestResender>();
+        services.AddSingleton<DigestPreview>();
+        services.AddSingleton<StatusReporter>();
         services.AddSingleton<IScheduledDigests>(provider => provider.GetRequiredService<DigestService>());
     }
 

@@ -43,6 +43,7 @@ CREATE TABLE deliveries (
     digest_id       INTEGER NOT NULL REFERENCES digests (id),
     subscriber_id   INTEGER NOT NULL REFERENCES subscribers (id),
     resend_id       INTEGER NOT NULL DEFAULT 0,
+    forced          INTEGER NOT NULL DEFAULT 0,
     status          TEXT NOT NULL CHECK (status IN ('pending', 'claimed', 'sent', 'failed', 'skipped')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT NOT NULL,
@@ -54,3 +55,16 @@ CREATE TABLE deliveries (
 );
 
 CREATE INDEX deliveries_work ON deliveries (digest_id, status, next_attempt_at);
+
+-- Every resend an operator asked for: who, when, how, how many; request_id makes a repeated
+-- request (a retried HTTP call, a double click) a no-op.
+CREATE TABLE resends (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest_id    INTEGER NOT NULL REFERENCES digests (id),
+    request_id   TEXT NOT NULL UNIQUE,
+    mode         TEXT NOT NULL,
+    target       TEXT NOT NULL DEFAULT '',
+    requested_by TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    deliveries   INTEGER NOT NULL
+);

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Digests;
+using Syndicate.Posts;
+
+namespace Syndicate.Cli;
+
+/// <summary>
+/// <c>digest resend ID [--failed-only | --to EMAIL [--force]] [--dry-run] [--request-id ID]</c>: one new
+/// copy to those whose delivery failed, to one address, or to every subscriber of the digest still active.
+/// </summary>
+internal static class DigestResendCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services, long digestId, bool failedOnly, string? to, bool force, bool dryRun,
+        string? requestId, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (failedOnly && to is not null)
+        {
+            await error.WriteLineAsync("Give --failed-only or --to EMAIL, not both.");
+            return 2;
+        }
+
+        services.GetRequiredService<PostCatalog>().Scan();
+        var mode = failedOnly ? ResendMode.FailedOnly : to is not null ? ResendMode.To : ResendMode.Everyone;
+        var request = new ResendRequest(digestId, mode, to, force, dryRun, requestId ?? Guid.NewGuid().ToString("N"),
+            RequestedBy: $"cli:{Environment.UserName}");
+        var progress = ConsoleProgress.ForDigests(output);
+        var outcome = await services.GetRequiredService<DigestResender>().ResendAsync(request, progress, cancellationToken);
+        if (outcome.Refusal is { } refusal)
+        {
+            await error.WriteLineAsync($"Not resent: {refusal}.");
+            return 1;
+        }
+
+        if (outcome.Repeated)
+        {
+            await output.WriteLineAsync($"Request {request.RequestId} was already carried out as resend {outcome.ResendId}; nothing more was sent.");
+            return 0;
+        }
+
+        if (dryRun)
+        {
+            await output.WriteLineAsync($"Would send {outcome.Recipients.Count} cop{(outcome.Recipients.Count == 1 ? "y" : "ies")} of digest {digestId}:");
+            foreach (var recipient in outcome.Recipients)
+            {
+                await output.WriteLineAsync("  " + recipient);
+            }
+
+            return 0;
+        }
+
+        var summary = await services.GetRequiredService<DigestService>().FindAsync(digestId, cancellationToken);
+        await output.WriteLineAsync($"Resend {outcome.ResendId} of digest {digestId}: {outcome.Recipients.Count} cop{(outcome.Recipients.Count == 1 ? "y" : "ies")} queued; " +
+            $"the digest now stands at {summary?.Sent} sent, {summary?.Failed} failed, {summary?.Pending} pending.");
+        return summary?.Pending > 0 ? 1 : 0;
+    }
+}

@@ -1,0 +1,184 @@
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Syndicate.Storage;
+using Syndicate.Subscribers;
+
+namespace Syndicate.Digests;
+
+/// <summary>
+/// Delivers a digest again: to those whose delivery failed, to one address, or to every subscriber
+/// of the digest still active. Each resend is recorded (who, when, how many) and keyed by a request
+/// id, so a repeated request sends nothing twice; its copies go through the same delivery ledger.
+/// </summary>
+internal sealed class DigestResender(
+    Database database, DigestStore store, DigestSender sender, TimeProvider time, ILogger<DigestResender> logger)
+{
+    public async Task<ResendOutcome> ResendAsync(ResendRequest request, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
+    {
+        var plan = await PlanAsync(request, cancellationToken);
+        if (plan.Refusal is not null || request.DryRun)
+        {
+            return plan;
+        }
+
+        if (plan.Repeated is false && plan.Recipients.Count > 0)
+        {
+            await sender.SendAsync(request.DigestId, progress, cancellationToken);
+        }
+
+        return plan;
+    }
+
+    /// <summary>Records the resend and its delivery rows (unless a dry run); the recipients it names are the ones that get a copy.</summary>
+    private async Task<ResendOutcome> PlanAsync(ResendRequest request, CancellationToken cancellationToken)
+    {
+        if (await store.FindAsync(request.DigestId, cancellationToken) is null)
+        {
+            return ResendOutcome.Refused($"there is no digest {request.DigestId}");
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var earlier = await connection.QuerySingleOrDefaultAsync<(long Id, long Deliveries)?>(
+            "SELECT id, deliveries FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId }, transaction);
+        if (earlier is { } done)
+        {
+            ResendLog.Repeated(logger, request.DigestId, done.Id);
+            return new ResendOutcome(null, done.Id, [], Repeated: true);
+        }
+
+        var recipients = new List<(long Id, string Email)>();
+        var forced = false;
+        switch (request.Mode)
+        {
+            case ResendMode.FailedOnly:
+                // The subscribers whose latest delivery of this digest failed and who are still active.
+                recipients.AddRange(await connection.QueryAsync<(long, string)>(
+                    """
+                    SELECT s.id, s.email FROM subscribers s
+                    WHERE s.status = 'active' AND EXISTS (
+                        SELECT 1 FROM deliveries d WHERE d.digest_id = @digestId AND d.subscriber_id = s.id AND d.status = 'failed'
+                          AND d.resend_id = (SELECT MAX(x.resend_id) FROM deliveries x WHERE x.digest_id = @digestId AND x.subscriber_id = s.id))
+                    ORDER BY s.id
+                    """,
+                    new { digestId = request.DigestId }, transaction));
+                break;
+            case ResendMode.Everyone:
+                recipients.AddRange(await connection.QueryAsync<(long, string)>(
+                    """
+                    SELECT s.id, s.email FROM subscribers s
+                    WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.digest_id = @digestId AND d.subscriber_id = s.id)
+                    ORDER BY s.id
+                    """,
+                    new { digestId = request.DigestId }, transaction));
+                break;
+            default:
+                if (!EmailAddressRule.TryNormalize(request.Email, out var address, out var error))
+                {
+                    return ResendOutcome.Refused(error);
+                }
+
+                var row = await connection.QuerySingleOrDefaultAsync<(long Id, string Email, string Status)?>(
+                    "SELECT id, email, status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
+                if (row is null)
+                {
+                    return ResendOutcome.Refused($"{address} is not a subscriber; add it first with `subscribers add {address}`");
+                }
+
+                if (row.Value.Status != "active" && !request.Force)
+                {
+                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}; add --force to send it a copy anyway");
+                }
+
+                forced = row.Value.Status != "active";
+                recipients.Add((row.Value.Id, row.Value.Email));
+                break;
+        }
+
+        if (request.DryRun)
+        {
+            return new ResendOutcome(null, null, recipients.Select(r => r.Email).ToList(), Repeated: false);
+        }
+
+        var now = DbTime.Text(time.GetUtcNow());
+        var resendId = await connection.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO resends (digest_id, request_id, mode, target, requested_by, requested_at, deliveries)
+            VALUES (@digestId, @requestId, @mode, @target, @requestedBy, @now, @count) RETURNING id
+            """,
+            new
+            {
+                digestId = request.DigestId,
+                requestId = request.RequestId,
+                mode = ModeText(request.Mode),
+                target = request.Mode == ResendMode.To ? recipients[0].Email : "",
+                requestedBy = request.RequestedBy,
+                now,
+                count = recipients.Count,
+            },
+            transaction);
+        foreach (var (id, _) in recipients)
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO deliveries (digest_id, subscriber_id, resend_id, forced, status, next_attempt_at)
+                VALUES (@digestId, @id, @resendId, @forced, 'pending', @now)
+                """,
+                new { digestId = request.DigestId, id, resendId, forced = forced ? 1 : 0, now }, transaction);
+        }
+
+        if (recipients.Count > 0)
+        {
+            await connection.ExecuteAsync("UPDATE digests SET status = 'sending', finished_at = NULL WHERE id = @digestId",
+                new { digestId = request.DigestId }, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        ResendLog.Recorded(logger, request.DigestId, resendId, ModeText(request.Mode), recipients.Count, request.RequestedBy);
+        return new ResendOutcome(null, resendId, recipients.Select(r => r.Email).ToList(), Repeated: false);
+    }
+
+    /// <summary>Every resend of a digest, oldest first, for <c>digest show</c>.</summary>
+    public async Task<IReadOnlyList<ResendRecord>> ListAsync(long digestId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string Mode, string Target, string RequestedBy, string RequestedAt, long Deliveries)>(
+            "SELECT id, mode, target, requested_by, requested_at, deliveries FROM resends WHERE digest_id = @digestId ORDER BY id",
+            new { digestId });
+        return rows.Select(r => new ResendRecord(r.Id, r.Mode, r.Target, r.RequestedBy, DbTime.Parse(r.RequestedAt), (int)r.Deliveries)).ToList();
+    }
+
+    private static string ModeText(ResendMode mode) => mode switch
+    {
+        ResendMode.FailedOnly => "failed-only",
+        ResendMode.To => "to",
+        _ => "everyone",
+    };
+}
+
+internal enum ResendMode
+{
+    Everyone,
+    FailedOnly,
+    To,
+}
+
+/// <summary>A resend as asked: of which digest, how, by whom, under which request id.</summary>
+internal sealed record ResendRequest(long DigestId, ResendMode Mode, string? Email, bool Force, bool DryRun, string RequestId, string RequestedBy);
+
+/// <summary>The answer: refused (with the reason), a repeat of an earlier request, or the addresses that get a copy.</summary>
+internal sealed record ResendOutcome(string? Refusal, long? ResendId, IReadOnlyList<string> Recipients, bool Repeated)
+{
+    public static ResendOutcome Refused(string reason) => new(reason, null, [], false);
+}
+
+internal sealed record ResendRecord(long Id, string Mode, string Target, string RequestedBy, DateTimeOffset RequestedAt, int Deliveries);
+
+internal static partial class ResendLog
+{
+    [LoggerMessage(4020, LogLevel.Information, "Resend {ResendId} of digest {DigestId} ({Mode}) asked by {RequestedBy}: {Deliveries} copies")]
+    public static partial void Recorded(ILogger logger, long digestId, long resendId, string mode, int deliveries, string requestedBy);
+
+    [LoggerMessage(4021, LogLevel.Information, "Resend request for digest {DigestId} repeats resend {ResendId}; nothing more is sent")]
+    public static partial void Repeated(ILogger logger, long digestId, long resendId);
+}
