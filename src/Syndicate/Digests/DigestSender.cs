@@ -67,6 +67,9 @@ internal sealed class DigestSender(
                         break;
                     }
 
+                    // Claims of a sender that stopped come back once their lease ran out.
+                    await store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - options.Value.ClaimLease, cancellationToken);
+
                     // Retries not yet due, or claims held by another sender: wait for the earlier of the two.
                     var wait = nextDue is { } due ? due - time.GetUtcNow() : options.Value.RetryDelay;
                     await Task.Delay(Clamp(wait), time, cancellationToken);

@@ -21,6 +21,7 @@ internal static class MailServices
         services.AddSingleton<MailSigner>();
         services.AddSingleton<MailComposer>();
         services.AddSingleton<PickupMailTransport>();
+        services.AddSingleton<SmtpPacer>();
         services.AddSingleton<SmtpMailTransport>();
         services.AddSingleton<IMailTransport>(provider =>
             provider.GetRequiredService<IOptions<MailOptions>>().Value.ParsedMode() == MailMode.Smtp

@@ -20,17 +20,18 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
     private readonly TimeProvider _time;
     private readonly ILogger<SmtpMailTransport> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly TimeSpan _interval;
+    private readonly SmtpPacer _pacer;
     private SmtpClient? _client;
-    private DateTimeOffset _nextSlot = DateTimeOffset.MinValue;
 
-    public SmtpMailTransport(IOptions<MailOptions> options, MailSigner signer, TimeProvider time, ILogger<SmtpMailTransport> logger)
+    /// <param name="pacer">Shared by every transport of the process, so Mail:Smtp:MessagesPerSecond holds over all connections.</param>
+    public SmtpMailTransport(IOptions<MailOptions> options, MailSigner signer, TimeProvider time, ILogger<SmtpMailTransport> logger,
+        SmtpPacer? pacer = null)
     {
         _smtp = options.Value.Smtp;
         _signer = signer;
         _time = time;
         _logger = logger;
-        _interval = _smtp.MessagesPerSecond > 0 ? TimeSpan.FromSeconds(1 / _smtp.MessagesPerSecond) : TimeSpan.Zero;
+        _pacer = pacer ?? new SmtpPacer(options, time);
         MailLog.TransportChosen(logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", signer.IsEnabled ? ", DKIM-signed" : "");
     }
 
@@ -44,7 +45,7 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await PaceAsync(cancellationToken);
+            await _pacer.WaitAsync(cancellationToken);
             var reused = _client is { IsConnected: true };
             var client = await ConnectedClientAsync(cancellationToken);
             try
@@ -162,24 +163,6 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         {
             client.Dispose();
         }
-    }
-
-    /// <summary>Mail:Smtp:MessagesPerSecond: waits until this message's slot.</summary>
-    private async Task PaceAsync(CancellationToken cancellationToken)
-    {
-        if (_interval == TimeSpan.Zero)
-        {
-            return;
-        }
-
-        var now = _time.GetUtcNow();
-        if (_nextSlot > now)
-        {
-            await Task.Delay(_nextSlot - now, _time, cancellationToken);
-            now = _nextSlot;
-        }
-
-        _nextSlot = now + _interval;
     }
 
     private static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch

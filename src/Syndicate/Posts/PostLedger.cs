@@ -17,6 +17,7 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
     private readonly ConcurrentDictionary<string, string> _feedIds = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _loaded;
+    private bool _baselineDone;
 
     public void Dispose() => _gate.Dispose();
 
@@ -47,9 +48,12 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
             }
 
             var fresh = posts.Where(post => !_feedIds.ContainsKey(KeyOf(post))).ToList();
-            if (fresh.Count > 0)
+            if (fresh.Count > 0 || !_baselineDone)
             {
+                // Also with no posts at all: the baseline is the moment the database first saw the folder,
+                // so the first post of an empty blog is mailed like any later one.
                 await InsertAsync(connection, fresh, cancellationToken);
+                _baselineDone = true;
             }
 
             // A post whose own id differs from its ledger id was moved by a change of Site:BaseUrl,

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+
+namespace Syndicate.Mail;
+
+/// <summary>
+/// Mail:Smtp:MessagesPerSecond over all SMTP connections of the process: each message takes the
+/// next free slot, whichever connection sends it.
+/// </summary>
+internal sealed class SmtpPacer(IOptions<MailOptions> options, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+    private readonly TimeSpan _interval = options.Value.Smtp.MessagesPerSecond > 0
+        ? TimeSpan.FromSeconds(1 / options.Value.Smtp.MessagesPerSecond)
+        : TimeSpan.Zero;
+
+    private DateTimeOffset _nextSlot = DateTimeOffset.MinValue;
+
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        if (_interval == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        TimeSpan wait;
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            var slot = _nextSlot > now ? _nextSlot : now;
+            _nextSlot = slot + _interval;
+            wait = slot - now;
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken);
+        }
+    }
+}

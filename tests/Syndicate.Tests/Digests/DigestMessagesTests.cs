@@ -1,0 +1,240 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using MimeKit;
+using Syndicate.Subscribers;
+using Syndicate.Tests.Support;
+
+namespace Syndicate.Tests.Digests;
+
+/// <summary>
+/// One digest message as it goes on the wire, read back with MimeKit: the envelope headers, a Message-ID stable
+/// per digest and subscriber, List-Id and the RFC 8058 one-click unsubscribe headers, the text part first, only
+/// absolute links, and no markup from names or titles.
+/// </summary>
+public sealed partial class DigestMessagesTests : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        foreach (var item in _owned)
+        {
+            item.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Build_OnePost_EnvelopeAndListHeaders()
+    {
+        var harness = Harness();
+        var ann = await harness.AddSubscriberAsync("ann@example.org", name: "Ann Lee");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello again", "2026-03-01");
+
+        var (digestId, mail, raw) = await SendOneAsync(harness);
+
+        Assert.Equal("\"Unit Blog\" <news@blog.example.org>", mail.From.ToString());
+        Assert.Equal(new MailboxAddress("Ann Lee", "ann@example.org"), Assert.Single(mail.To.Mailboxes));
+        Assert.Equal("Unit Blog: Hello again", mail.Subject);
+        Assert.Equal(DigestHarness.Start, mail.Date);
+        Assert.Equal($"digest-{digestId}.{ann.Id}@blog.example.org", mail.MessageId);
+        Assert.Equal("Unit Blog <digest.blog.example.org>", mail.Headers[HeaderId.ListId]);
+        var unsubscribe = Header(mail, HeaderId.ListUnsubscribe);
+        Assert.Matches(@"^<https://blog\.example\.org/unsubscribe/[A-Za-z0-9_-]+>$", unsubscribe);
+        Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
+        Assert.Contains("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", raw, StringComparison.Ordinal);
+        // The same link is in both parts' footers.
+        var url = unsubscribe.Trim('<', '>');
+        Assert.Contains(url, Text(mail), StringComparison.Ordinal);
+        Assert.Contains($"href=\"{url}\"", Html(mail), StringComparison.Ordinal);
+        // One post: no headline list.
+        Assert.DoesNotContain("In this issue", Html(mail), StringComparison.Ordinal);
+        Assert.DoesNotContain("In this issue", Text(mail), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_UnsubscribeMailtoSet_BothInListUnsubscribe()
+    {
+        var harness = Harness(new() { ["Mail:UnsubscribeMailto"] = "leave@blog.example.org" });
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var values = Header(mail, HeaderId.ListUnsubscribe).Split(", ");
+        Assert.Equal(2, values.Length);
+        Assert.Matches(@"^<https://blog\.example\.org/unsubscribe/[A-Za-z0-9_-]+>$", values[0]);
+        Assert.Equal($"<mailto:leave@blog.example.org?subject=unsubscribe%20{ann.Id}>", values[1]);
+        Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
+    }
+
+    [Fact]
+    public async Task Build_NonAsciiSiteTitle_SubjectEncodedOnTheWire()
+    {
+        var harness = Harness(new() { ["Site:Title"] = "Café Ünïcode — Notizen" });
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("gruss.md", "Grüße", "2026-03-01");
+
+        var (_, mail, raw) = await SendOneAsync(harness);
+
+        Assert.Equal("Café Ünïcode — Notizen: Grüße", mail.Subject);
+        var headerBlock = raw[..raw.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.True(headerBlock.All(c => c < 128), "the header block has raw non-ASCII characters:\n" + headerBlock);
+        Assert.Matches(@"(?m)^Subject: =\?utf-8\?", headerBlock);
+        Assert.Equal("Café Ünïcode — Notizen <digest.blog.example.org>", mail.Headers[HeaderId.ListId]);
+    }
+
+    [Fact]
+    public async Task Build_TwoBuildsOfOneDelivery_SameMessageId()
+    {
+        var harness = Harness();
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+        var planned = await harness.PlanAsync();
+        Assert.NotNull(planned);
+        var posts = await harness.Digests.PostsAsync(planned.Id, Cancel);
+
+        var first = harness.Messages.Build(harness.Messages.Content(planned.Id, DigestHarness.Start, posts, harness.Time.GetUtcNow()), ann);
+        harness.Time.Advance(TimeSpan.FromMinutes(7));
+        var second = harness.Messages.Build(harness.Messages.Content(planned.Id, DigestHarness.Start, posts, harness.Time.GetUtcNow()), ann);
+
+        // A copy resent after a crash is recognisably the same message.
+        Assert.Equal($"digest-{planned.Id}.{ann.Id}@blog.example.org", first.MessageId);
+        Assert.Equal(first.MessageId, second.MessageId);
+        Assert.Equal(Header(first, HeaderId.ListUnsubscribe), Header(second, HeaderId.ListUnsubscribe));
+    }
+
+    [Fact]
+    public async Task Build_SeveralPosts_MultipartAlternativeTextFirstHeadlinesAndOnlyAbsoluteLinks()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("first.md", "First post", "2026-02-27", body: "See [the about page](/about/) and ![a chart](images/chart.png).");
+        harness.WritePost("second.md", "Second post", "2026-03-01", extra: "image: /images/cover.jpg\n",
+            body: "A [relative link](../first/) and [another site](https://example.com/x).");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        Assert.Equal("2 new posts from Unit Blog", mail.Subject);
+        var alternative = Assert.IsType<MultipartAlternative>(mail.Body);
+        Assert.Equal(2, alternative.Count);
+        Assert.Equal("text/plain", alternative[0].ContentType.MimeType);
+        Assert.Equal("text/html", alternative[1].ContentType.MimeType);
+        Assert.Equal("utf-8", alternative[0].ContentType.Charset, ignoreCase: true);
+
+        var html = Html(mail);
+        var headlines = Regex.Match(html, "In this issue.*?<ul[^>]*>(?<list>.*?)</ul>", RegexOptions.Singleline);
+        Assert.True(headlines.Success, "no headline list in the HTML part:\n" + html);
+        Assert.Equal(["Second post", "First post"], Regex.Matches(headlines.Groups["list"].Value, "<a[^>]*>(?<t>[^<]*)</a>").Select(m => m.Groups["t"].Value));
+        var text = Text(mail);
+        Assert.Contains("In this issue:\n- Second post\n- First post\n", text.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+
+        var links = LinkAttribute().Matches(html).Select(m => m.Groups["url"].Value).ToList();
+        Assert.NotEmpty(links);
+        Assert.All(links, link => Assert.True(
+            Uri.TryCreate(System.Net.WebUtility.HtmlDecode(link), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http",
+            $"'{link}' is not an absolute http(s) address; mail clients have no base to resolve it against"));
+        Assert.Contains("https://blog.example.org/2026/03/01/second/", links);
+    }
+
+    [Fact]
+    public async Task Build_MarkupInNameAndTitle_EncodedEverywhere()
+    {
+        var harness = Harness();
+        var eve = await harness.AddSubscriberAsync("eve@example.org", name: "Eve <script>alert(1)</script> \"Q\" & Co");
+        await harness.BaselineAsync();
+        harness.WritePost("tags.md", "Tips & <b>tricks</b>", "2026-03-01");
+
+        var (_, mail, raw) = await SendOneAsync(harness);
+
+        Assert.Equal("Eve <script>alert(1)</script> \"Q\" & Co", Assert.Single(mail.To.Mailboxes).Name);
+        Assert.Equal("eve@example.org", mail.To.Mailboxes.Single().Address);
+        Assert.DoesNotContain("<script>", Html(mail), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<b>tricks</b>", Html(mail), StringComparison.Ordinal);
+        Assert.Contains("Tips &amp; &lt;b&gt;tricks&lt;/b&gt;", Html(mail), StringComparison.Ordinal);
+        Assert.Equal("Unit Blog: Tips & <b>tricks</b>", mail.Subject);
+        Assert.Single(Regex.Matches(raw, "(?m)^To: "));
+    }
+
+    [Fact]
+    public async Task Build_OperatorTemplateShowsTheName_NameHtmlEncoded()
+    {
+        // An operator's digest.html beside the shipped defaults, greeting the subscriber by name.
+        var folder = new TempFolder();
+        _owned.Add(folder);
+        folder.Write("mytemplates/digest.html", "<p>Hello {{ subscriber.name }}</p>{% for post in posts %}<p>{{ post.title }}</p>{% endfor %}");
+        var withTemplate = new DigestHarness(new Dictionary<string, string?> { ["Digest:TemplatesFolder"] = "mytemplates" }, folder);
+        _owned.Insert(0, withTemplate);
+        await withTemplate.AddSubscriberAsync("eve@example.org", name: "Eve <img src=x onerror=alert(1)> & \"Co\"");
+        await withTemplate.BaselineAsync();
+        withTemplate.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, mail, _) = await SendOneAsync(withTemplate);
+
+        Assert.Contains("Hello Eve &lt;img src=x onerror=alert(1)&gt; &amp; \"Co\"</p>", Html(mail), StringComparison.Ordinal);
+        Assert.DoesNotContain("<img src=x", Html(mail), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnsubscribeLink_WorksWithSubscriptionService_AndTheNextDigestSkipsTheAddress()
+    {
+        var harness = Harness();
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.AddSubscriberAsync("bob@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("one.md", "One", "2026-03-01");
+        harness.Scan();
+        var run = await harness.Digests.SendNowAsync("test", null, Cancel);
+        var annMail = harness.Mails.Single(m => m.To.Mailboxes.Single().Address == "ann@example.org");
+        var url = Header(annMail, HeaderId.ListUnsubscribe).Trim('<', '>');
+        Assert.Contains(url, Html(annMail), StringComparison.Ordinal);
+        var token = url[(url.LastIndexOf('/') + 1)..];
+
+        var outcome = await harness.Subscriptions.UnsubscribeAsync(token, Cancel);
+
+        Assert.Equal(LinkOutcome.Done, outcome);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await harness.Subscribers.FindAsync(ann.Id, Cancel))!.Status);
+        Assert.NotNull(run.DigestId);
+
+        harness.WritePost("two.md", "Two", "2026-03-02");
+        harness.Scan();
+        var next = await harness.Digests.SendNowAsync("test", null, Cancel);
+
+        Assert.Equal(1, next.Sent);
+        Assert.Equal(["ann@example.org", "bob@example.org", "bob@example.org"],
+            harness.Mails.Select(m => m.To.Mailboxes.Single().Address).Order(StringComparer.Ordinal));
+    }
+
+    private DigestHarness Harness(Dictionary<string, string?>? settings = null)
+    {
+        var harness = new DigestHarness(settings);
+        _owned.Add(harness);
+        return harness;
+    }
+
+    /// <summary>Plans and sends a digest to the one subscriber; the message parsed and as raw text.</summary>
+    private static async Task<(long DigestId, MimeMessage Mail, string Raw)> SendOneAsync(DigestHarness harness)
+    {
+        harness.Scan();
+        var run = await harness.Digests.SendNowAsync("test", null, Cancel);
+        Assert.NotNull(run.DigestId);
+        Assert.Equal(0, run.Pending);
+        var bytes = Assert.Single(harness.Transport.Messages);
+        return (run.DigestId.Value, MimeMessage.Load(new MemoryStream(bytes)), Encoding.UTF8.GetString(bytes));
+    }
+
+    private static string Html(MimeMessage mail) => mail.HtmlBody ?? throw new Xunit.Sdk.XunitException("no HTML part");
+
+    private static string Text(MimeMessage mail) => mail.TextBody ?? throw new Xunit.Sdk.XunitException("no text part");
+
+    private static string Header(MimeMessage mail, HeaderId id) => mail.Headers[id] ?? throw new Xunit.Sdk.XunitException($"no {id} header");
+
+    [GeneratedRegex("(?:href|src)=\"(?<url>[^\"]*)\"")]
+    private static partial Regex LinkAttribute();
+}
