@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using Dapper;
 using Syndicate.Storage;
 
@@ -53,7 +52,7 @@ internal sealed class SubscriberStore(Database database)
     public static async Task<Subscriber?> TryAddAsync(DbConnection connection, DbTransaction? transaction, string email, string name,
         SubscriberStatus status, string source, DateTimeOffset now)
     {
-        var at = Text(now);
+        var at = DbTime.Text(now);
         var id = await connection.ExecuteScalarAsync<long?>(
             """
             INSERT INTO subscribers (email, email_key, name, status, source, created_at, confirmed_at, unsubscribed_at)
@@ -81,7 +80,7 @@ internal sealed class SubscriberStore(Database database)
                 unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @at WHEN @status = 'active' THEN NULL ELSE unsubscribed_at END
             WHERE id = @id
             """,
-            new { id, status = StatusText(status), at = Text(now) });
+            new { id, status = StatusText(status), at = DbTime.Text(now) });
         return changed == 1;
     }
 
@@ -94,7 +93,7 @@ internal sealed class SubscriberStore(Database database)
             UPDATE subscribers SET confirmation_sent_at = @at
             WHERE id = @id AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= @notSince)
             """,
-            new { id, at = Text(now), notSince = Text(notSince) });
+            new { id, at = DbTime.Text(now), notSince = DbTime.Text(notSince) });
         return changed == 1;
     }
 
@@ -118,12 +117,6 @@ internal sealed class SubscriberStore(Database database)
     }
 
     public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
-
-    // Dates are stored as ISO 8601 text in UTC, which sorts and compares as text in SQLite.
-    private static string Text(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset? Date(string? text) =>
-        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     internal static string StatusText(SubscriberStatus status) => status switch
     {
@@ -160,6 +153,7 @@ internal sealed class SubscriberStore(Database database)
         public string? Confirmation_Sent_At { get; init; }
 
         public Subscriber ToSubscriber() => new(
-            Id, Email, Name, ParseStatus(Status), Source, Date(Created_At)!.Value, Date(Confirmed_At), Date(Unsubscribed_At), Date(Confirmation_Sent_At));
+            Id, Email, Name, ParseStatus(Status), Source, DbTime.Parse(Created_At), DbTime.ParseOrNull(Confirmed_At),
+            DbTime.ParseOrNull(Unsubscribed_At), DbTime.ParseOrNull(Confirmation_Sent_At));
     }
 }
