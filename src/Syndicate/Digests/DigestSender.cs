@@ -54,6 +54,7 @@ internal sealed class DigestSender(
         var summary = await store.FindAsync(digestId, cancellationToken) ?? throw new InvalidOperationException($"There is no digest {digestId}.");
         var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
         var pool = CreatePool();
+        var lastReport = time.GetTimestamp();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -78,9 +79,12 @@ internal sealed class DigestSender(
 
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
                     async (delivery, token) => await DeliverAsync(digestId, content, delivery, pool, token));
-                if (progress is not null && await store.FindAsync(digestId, cancellationToken) is { } current)
+                // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
+                if (progress is not null && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
+                    && await store.FindAsync(digestId, cancellationToken) is { } current)
                 {
                     progress.Report(current);
+                    lastReport = time.GetTimestamp();
                 }
             }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Logging;
@@ -121,7 +122,20 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         var client = new SmtpClient();
         try
         {
-            await client.ConnectAsync(_smtp.Host, _smtp.Port, SocketOptions(_smtp.ParsedSecurity()), cancellationToken);
+            // Our own socket with Nagle's algorithm off: each message ends in a small write ("." CRLF) that
+            // would otherwise wait for the server's delayed acknowledgement, some milliseconds per message.
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(_smtp.Host, _smtp.Port, cancellationToken);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            await client.ConnectAsync(socket, _smtp.Host, _smtp.Port, SocketOptions(_smtp.ParsedSecurity()), cancellationToken);
             ConnectionsOpened++;
             if (!string.IsNullOrEmpty(_smtp.UserName))
             {

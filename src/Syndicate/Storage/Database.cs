@@ -107,6 +107,9 @@ internal sealed class Database : IDisposable
     {
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
+        // With WAL, NORMAL syncs at checkpoints instead of at every commit: a power cut may lose the last
+        // commits, a crash of the process loses nothing. One fsync per delivery row cost ~7 ms a message.
+        await connection.ExecuteAsync("PRAGMA synchronous = NORMAL;");
         return connection;
     }
 

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Syndicate.Web;
+
+/// <summary>
+/// The gate in front of every /admin endpoint: 404 while Admin:ApiKey is empty (the API does not exist), else
+/// 401 unless the request carries <c>Authorization: Bearer KEY</c>, compared in constant time. The page at
+/// /admin/ui carries <see cref="AdminPage"/> and is served without the header: it holds no data, and the key is
+/// typed into it. It is also the edge of an admin request: a failure is logged once and answered as a problem.
+/// </summary>
+internal sealed class AdminKeyFilter(IOptionsMonitor<AdminOptions> options, ILogger<AdminKeyFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = options.CurrentValue.ApiKey;
+        if (key.Length == 0)
+        {
+            return Results.Problem("Not found.", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        var page = http.GetEndpoint()?.Metadata.GetMetadata<AdminPage>() is not null;
+        if (!page && Refusal(http.Request.Headers.Authorization.ToString(), key) is { } reason)
+        {
+            AdminLog.Refused(logger, http.Request.Method, http.Request.Path, reason);
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"syndicate-admin\"";
+            return Results.Problem($"This needs the admin key: {reason}.", statusCode: StatusCodes.Status401Unauthorized,
+                title: "Unauthorized");
+        }
+
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        {
+            AdminLog.RequestFailed(logger, ex, http.Request.Method, http.Request.Path, ex.Message);
+            return Results.Problem($"The request failed: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    /// <summary>Why a header does not let the request in (never quoting what was sent), or null when it does.</summary>
+    internal static string? Refusal(string header, string key)
+    {
+        if (header.Length == 0)
+        {
+            return "send the header Authorization: Bearer followed by Admin:ApiKey";
+        }
+
+        var space = header.IndexOf(' ', StringComparison.Ordinal);
+        // RFC 9110 11.1: the scheme is case-insensitive.
+        if (space < 0 || !header.AsSpan(0, space).Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return "the Authorization scheme must be Bearer";
+        }
+
+        return Matches(header[(space + 1)..].Trim(), key) ? null : "the key is not the one configured";
+    }
+
+    /// <summary>Compares hashes, so neither the contents nor the length of the key leak through timing.</summary>
+    internal static bool Matches(string offered, string key) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(offered)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
+
+/// <summary>Marks the admin page: gated by the key being set, not by the header (the browser has no key until it is typed).</summary>
+internal sealed class AdminPage;
+
+internal static partial class AdminLog
+{
+    [LoggerMessage(6101, LogLevel.Warning, "Admin request {Method} {Path} refused: {Reason}")]
+    public static partial void Refused(ILogger logger, string method, string path, string reason);
+
+    [LoggerMessage(6102, LogLevel.Error, "Admin request {Method} {Path} failed: {Reason}")]
+    public static partial void RequestFailed(ILogger logger, Exception exception, string method, string path, string reason);
+
+    [LoggerMessage(6103, LogLevel.Information, "Admin operation {OperationId} ({Kind}) started")]
+    public static partial void OperationStarted(ILogger logger, string operationId, string kind);
+
+    [LoggerMessage(6104, LogLevel.Information, "Admin operation {OperationId} ({Kind}) finished")]
+    public static partial void OperationFinished(ILogger logger, string operationId, string kind);
+
+    [LoggerMessage(6105, LogLevel.Error, "Admin operation {OperationId} ({Kind}) failed: {Reason}")]
+    public static partial void OperationFailed(ILogger logger, Exception exception, string operationId, string kind, string reason);
+}
