@@ -21,7 +21,18 @@ internal static class DigestPreviewCommand
                 return 1;
             }
 
-            var sent = await preview.SendTestAsync(address, cancellationToken);
+            bool sent;
+            try
+            {
+                sent = await preview.SendTestAsync(address, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The mail server refused the copy or could not be reached: its reply, not a stack trace.
+                await error.WriteLineAsync($"Not sent: {Mail.SmtpFailure.Classify(ex).Reason}.");
+                return 1;
+            }
+
             await output.WriteLineAsync(sent ? $"A test copy of the next digest went to {address}." : "No digest to preview: no post has been published since the last one.");
             return 0;
         }

@@ -162,12 +162,16 @@ internal sealed class DigestStore(Database database)
         var rows = await connection.QueryAsync<(string, long, string?)>(
             """
             SELECT s.email, d.attempts, d.last_error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-            WHERE d.digest_id = @digestId AND d.status = 'failed' ORDER BY d.id
+            WHERE d.digest_id = @digestId AND d.status = 'failed'
+              AND d.resend_id = (SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = d.digest_id AND y.subscriber_id = d.subscriber_id)
+            ORDER BY d.id
             """,
             new { digestId });
         return rows.Select(r => (r.Item1, (int)r.Item2, r.Item3)).ToList();
     }
 
+    // Counts go by each subscriber's latest copy: once a resend reached someone whose first delivery
+    // failed, they count as sent (the failed row stays on record).
     private const string SummarySql =
         """
         SELECT d.id AS Id, d.trigger AS Trigger, d.status AS Status, d.planned_at AS PlannedAt, d.finished_at AS FinishedAt,
@@ -177,7 +181,8 @@ internal sealed class DigestStore(Database database)
                COALESCE(SUM(x.status = 'failed'), 0) AS Failed,
                COALESCE(SUM(x.status = 'skipped'), 0) AS Skipped,
                COALESCE(SUM(x.status IN ('pending', 'claimed')), 0) AS Pending
-        FROM digests d LEFT JOIN deliveries x ON x.digest_id = d.id
+        FROM digests d LEFT JOIN deliveries x ON x.digest_id = d.id AND x.resend_id = (
+            SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = x.digest_id AND y.subscriber_id = x.subscriber_id)
         """;
 
     private static string StateText(DeliveryState state) => state switch

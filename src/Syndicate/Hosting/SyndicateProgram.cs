@@ -66,6 +66,7 @@ internal static class SyndicateProgram
         app.UseRateLimiter();
         app.MapFeeds();
         app.MapSubscriptions();
+        app.MapAdmin();
         return app;
     }
 

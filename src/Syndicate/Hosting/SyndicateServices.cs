@@ -41,6 +41,7 @@ internal static class SyndicateServices
         services.AddHostedService<PostWatcher>();
         services.AddHostedService<DigestResumer>();
         services.AddSubscriptionRateLimit();
+        services.AddAdmin();
         services.AddHostedService<StartupSummary>();
         return services;
     }

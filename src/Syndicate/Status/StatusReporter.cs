@@ -39,7 +39,10 @@ internal sealed class StatusReporter(
         var all = await digests.ListAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         var (pending, failed) = await connection.QuerySingleAsync<(long, long)>(
-            "SELECT COALESCE(SUM(status IN ('pending', 'claimed')), 0), COALESCE(SUM(status = 'failed'), 0) FROM deliveries");
+            """
+            SELECT COALESCE(SUM(status IN ('pending', 'claimed')), 0), COALESCE(SUM(status = 'failed'), 0) FROM deliveries d
+            WHERE d.resend_id = (SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = d.digest_id AND y.subscriber_id = d.subscriber_id)
+            """);
         return new StatusReport(
             new PostsStatus(snapshot.Posts.Count, snapshot.Drafts, snapshot.Scheduled,
                 snapshot.Rejected.Select(d => new RejectedPost(d.File, d.Line, d.Field, d.Message)).ToList()),

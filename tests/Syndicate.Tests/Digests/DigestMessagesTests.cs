@@ -177,7 +177,9 @@ public sealed partial class DigestMessagesTests : IDisposable
 
         var (_, mail, _) = await SendOneAsync(withTemplate);
 
-        Assert.Contains("Hello Eve &lt;img src=x onerror=alert(1)&gt; &amp; \"Co\"</p>", Html(mail), StringComparison.Ordinal);
+        // Quotes may come out as they are (text re-serialised by the CSS inliner) or as &quot; (the
+        // per-subscriber values put into a digest rendered once): both are inert in text and attributes.
+        Assert.Matches("Hello Eve &lt;img src=x onerror=alert\\(1\\)&gt; &amp; (\"|&quot;)Co(\"|&quot;)</p>", Html(mail));
         Assert.DoesNotContain("<img src=x", Html(mail), StringComparison.Ordinal);
     }
 
