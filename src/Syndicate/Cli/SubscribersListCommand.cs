@@ -14,7 +14,8 @@ internal static class SubscribersListCommand
         SubscriberStatus? filter = null;
         if (status is not null)
         {
-            if (!Enum.TryParse<SubscriberStatus>(status, ignoreCase: true, out var parsed))
+            // Names only: Enum.TryParse would also take numbers.
+            if (!Enum.TryParse<SubscriberStatus>(status, ignoreCase: true, out var parsed) || !char.IsLetter(status.Trim().FirstOrDefault()))
             {
                 await error.WriteLineAsync($"Unknown status '{status}'; use pending, active or unsubscribed.");
                 return 2;

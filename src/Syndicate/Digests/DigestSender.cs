@@ -77,8 +77,9 @@ internal sealed class DigestSender(
                     continue;
                 }
 
+                var claimedAt = time.GetUtcNow();
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
-                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, pool, token));
+                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, claimedAt, pool, token));
                 // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
                 if (progress is not null && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
                     && await store.FindAsync(digestId, cancellationToken) is { } current)
@@ -101,44 +102,64 @@ internal sealed class DigestSender(
         }
     }
 
-    private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, TransportPool pool, CancellationToken cancellationToken)
+    private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, DateTimeOffset claimedAt, TransportPool pool,
+        CancellationToken cancellationToken)
     {
         var attempts = (int)delivery.Attempts + 1;
+        // A batch that outlived a third of its lease (a slow server, a rate limit) renews each claim before
+        // sending, so no other sender takes over a delivery this one is about to make.
+        if (time.GetUtcNow() - claimedAt > options.Value.ClaimLease / 3
+            && !await store.RenewClaimAsync(delivery.Id, Sender, time.GetUtcNow(), cancellationToken))
+        {
+            return;
+        }
+
         var subscriber = await subscribers.FindAsync(delivery.SubscriberId, cancellationToken);
         // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
         if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {
-            await store.MarkAsync(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
+            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
             DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);
             return;
         }
 
         var transport = await pool.RentAsync(cancellationToken);
+        Exception? failed = null;
         try
         {
             await transport.SendAsync(messages.Build(content, subscriber, delivery.ResendId), cancellationToken);
-            await store.MarkAsync(delivery.Id, DeliveryState.Sent, attempts, time.GetUtcNow(), null, null, CancellationToken.None);
-            DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var failure = SmtpFailure.Classify(ex);
-            var now = time.GetUtcNow();
-            if (failure.IsTransient && attempts < options.Value.MaxAttempts)
-            {
-                var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
-                await store.MarkAsync(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, CancellationToken.None);
-                DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
-            }
-            else
-            {
-                await store.MarkAsync(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason, CancellationToken.None);
-                DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
-            }
+            failed = ex;
         }
         finally
         {
             pool.Return(transport);
+        }
+
+        // Recorded apart from the send: a database hiccup after the server took the message must not
+        // count as a mail failure. If recording fails for good, the claim's lease brings the delivery
+        // back, so at most this one message repeats.
+        var now = time.GetUtcNow();
+        if (failed is null)
+        {
+            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Sent, attempts, now, null, null, CancellationToken.None);
+            DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
+            return;
+        }
+
+        var failure = SmtpFailure.Classify(failed);
+        if (failure.IsTransient && attempts < options.Value.MaxAttempts)
+        {
+            var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
+            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, CancellationToken.None);
+            DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
+        }
+        else
+        {
+            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Failed, attempts, now, null, failure.Reason, CancellationToken.None);
+            DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
         }
     }
 

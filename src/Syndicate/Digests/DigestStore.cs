@@ -101,8 +101,26 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { before = DbTime.Text(expiredBefore) });
     }
 
-    public async Task MarkAsync(long deliveryId, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt, string? error,
-        CancellationToken cancellationToken)
+    /// <summary>Extends this sender's claim on a delivery; false when the claim was taken over (its lease ran out).</summary>
+    public async Task<bool> RenewClaimAsync(long deliveryId, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            return await connection.ExecuteAsync(
+                "UPDATE deliveries SET claimed_at = @at WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender",
+                new { deliveryId, sender, at = DbTime.Text(now) }) == 1;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    /// <summary>Records a delivery's outcome, only while <paramref name="sender"/> still holds its claim.</summary>
+    public async Task MarkAsync(long deliveryId, string sender, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt,
+        string? error, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await _writes.WaitAsync(cancellationToken);
@@ -114,11 +132,12 @@ internal sealed class DigestStore(Database database) : IDisposable
                 next_attempt_at = COALESCE(@retryAt, next_attempt_at),
                 finished_at = CASE WHEN @status IN ('sent', 'failed', 'skipped') THEN @at END,
                 last_error = @error
-            WHERE id = @deliveryId
+            WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender
             """,
             new
             {
                 deliveryId,
+                sender,
                 status = StateText(state),
                 attempts,
                 at = DbTime.Text(now),

@@ -35,6 +35,9 @@ internal sealed class FeedBuilder
         _catalog = catalog;
     }
 
+    /// <summary>True without a ledger (ids are the posts' own) or once the ledger was read.</summary>
+    public bool LedgerLoaded => _ledger?.IsLoaded ?? true;
+
     /// <summary>Records the snapshot's posts in the ledger (when there is one), so their items keep the id they were first published under.</summary>
     public async Task<LedgerUpdate?> RecordAsync(CatalogSnapshot snapshot, CancellationToken cancellationToken) =>
         _ledger is null ? null : await _ledger.RecordAsync(snapshot.Posts, cancellationToken);

@@ -37,6 +37,7 @@ internal sealed class FeedPublisher : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
+    private readonly HashSet<string> _unwritten = new(StringComparer.Ordinal);
     private int _moved;
 
     /// <summary>The snapshot of the last publish.</summary>
@@ -55,9 +56,10 @@ internal sealed class FeedPublisher : IDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+        catch (Exception ex) when (_builder.LedgerLoaded && ex is System.Data.Common.DbException or IOException or InvalidOperationException)
         {
-            // The feeds still go out; posts already in the ledger keep their first ids from memory.
+            // The feeds still go out: the ledger was read before, so every post published until now
+            // keeps its first id from memory. Without that (never read), publishing would risk new ids.
             FeedsLog.LedgerUnavailable(_logger, ex.Message);
         }
     }
@@ -100,14 +102,17 @@ internal sealed class FeedPublisher : IDisposable
             {
                 feeds++;
                 live.Add(document.Path);
-                if (!_store.Set(document))
+                // A file whose last write failed is tried again even when the served bytes did not change.
+                if (!_store.Set(document) && !_unwritten.Contains(document.Path))
                 {
                     continue;
                 }
 
                 try
                 {
-                    if (_output.Write(document))
+                    var wrote = _output.Write(document);
+                    _unwritten.Remove(document.Path);
+                    if (wrote)
                     {
                         written++;
                         changed.Add(document.Path);
@@ -121,6 +126,7 @@ internal sealed class FeedPublisher : IDisposable
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     failed++;
+                    _unwritten.Add(document.Path);
                     FeedsLog.FeedWriteFailed(_logger, document.Path, _output.Folder, ex.Message);
                 }
             }

@@ -180,6 +180,11 @@ internal static class SyndicateProgram
             await Console.Error.WriteLineAsync($"Syndicate cannot start: {ex.Message}. Set Urls (for example Urls=http://127.0.0.1:5081) to a free address.");
             return 1;
         }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"Syndicate cannot start: {ex.Message}");
+            return 1;
+        }
     }
 
     private static async Task<int> OneShotAsync(
@@ -198,6 +203,12 @@ internal static class SyndicateProgram
         catch (OptionsValidationException ex)
         {
             return await ExplainAsync(ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
+        {
+            // A file that cannot be written, a database that is locked or gone: one sentence, not a stack trace.
+            await Console.Error.WriteLineAsync($"Failed: {ex.Message}");
+            return 1;
         }
     }
 

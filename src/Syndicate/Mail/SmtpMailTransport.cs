@@ -179,7 +179,8 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         }
     }
 
-    private static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch
+    /// <summary>Mail:Smtp:Security as MailKit's socket options; also used to check that the server answers.</summary>
+    internal static SecureSocketOptions SocketOptions(SmtpSecurity security) => security switch
     {
         SmtpSecurity.None => SecureSocketOptions.None,
         SmtpSecurity.StartTls => SecureSocketOptions.StartTls,

@@ -21,8 +21,12 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
 
     public void Dispose() => _gate.Dispose();
 
+    /// <remarks>The date is the one the author wrote (the post's own offset), so a change of Site:TimeZone or a time near midnight never makes a new key.</remarks>
     public static string KeyOf(Post post) =>
-        post.Id != post.Url ? "id:" + post.Id : $"post:{post.Date.UtcDateTime:yyyy-MM-dd}/{post.Slug}";
+        post.Id != post.Url ? "id:" + post.Id : $"post:{post.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}/{post.Slug}";
+
+    /// <summary>Whether the ledger has been read from the database at least once in this process.</summary>
+    public bool IsLoaded => Volatile.Read(ref _loaded);
 
     /// <summary>The id a post was first published under; its own id when it is not in the ledger yet.</summary>
     public string FeedIdOf(Post post) => _feedIds.TryGetValue(KeyOf(post), out var id) ? id : post.Id;

@@ -48,9 +48,9 @@ internal sealed class PostsOptionsValidator(Microsoft.Extensions.Hosting.IHostEn
             failures.Add($"Posts:MaxFileBytes {options.MaxFileBytes} must be a positive number of bytes, for example 5242880 (5 MB).");
         }
 
-        if (options.RescanInterval < TimeSpan.FromSeconds(1))
+        if (options.RescanInterval < TimeSpan.FromSeconds(1) || options.RescanInterval > TimeSpan.FromDays(1))
         {
-            failures.Add($"Posts:RescanInterval {options.RescanInterval} is shorter than a second; use for example 00:00:30.");
+            failures.Add($"Posts:RescanInterval {options.RescanInterval} must be between a second and a day; use for example 00:00:30.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

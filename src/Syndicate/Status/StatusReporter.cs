@@ -1,6 +1,5 @@
 using Dapper;
 using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Quartz;
@@ -114,13 +113,7 @@ internal sealed class StatusReporter(
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
-            var security = options.Smtp.ParsedSecurity() switch
-            {
-                SmtpSecurity.None => SecureSocketOptions.None,
-                SmtpSecurity.StartTls => SecureSocketOptions.StartTls,
-                SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
-                _ => SecureSocketOptions.Auto,
-            };
+            var security = SmtpMailTransport.SocketOptions(options.Smtp.ParsedSecurity());
             await client.ConnectAsync(options.Smtp.Host, options.Smtp.Port, security, timeout.Token);
             await client.DisconnectAsync(quit: true, timeout.Token);
             return new MailStatus("Smtp", server, true, "the SMTP server answers");

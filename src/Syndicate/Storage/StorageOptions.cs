@@ -38,6 +38,18 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             failures.Add("Storage:ConnectionString is empty; for SQLite use for example Data Source=data/syndicate.db.");
         }
+        else if (options.Provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                _ = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(options.ConnectionString);
+            }
+            catch (ArgumentException ex)
+            {
+                // The value itself may hold a password: only the parser's reason is shown.
+                failures.Add($"Storage:ConnectionString is not a SQLite connection string ({ex.Message.TrimEnd('.')}); use for example Data Source=data/syndicate.db.");
+            }
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

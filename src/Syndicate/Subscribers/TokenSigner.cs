@@ -105,15 +105,23 @@ internal sealed class TokenSigner
 
         try
         {
-            // Two processes starting at once must end with one key: the first rename wins.
-            File.Move(temporary, path, overwrite: false);
+            // Two processes starting at once must end with one key: the first rename wins. A file that
+            // holds too short a key (empty after a crash, say) is replaced: it must never sign links.
+            File.Move(temporary, path, overwrite: File.Exists(path) && File.ReadAllText(path).Trim().Length < 32);
         }
         catch (IOException)
         {
             File.Delete(temporary);
         }
 
-        return Encoding.UTF8.GetBytes(File.ReadAllText(path).Trim());
+        var key = File.ReadAllText(path).Trim();
+        if (key.Length < 32)
+        {
+            throw new InvalidOperationException(
+                $"The link signing key in {path} is shorter than 32 characters; delete the file so a new one is generated, or set Subscribers:TokenSecret.");
+        }
+
+        return Encoding.UTF8.GetBytes(key);
     }
 }
 

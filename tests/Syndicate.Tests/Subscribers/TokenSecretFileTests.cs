@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+using Syndicate.Storage;
+using Syndicate.Subscribers;
+using Syndicate.Tests.Support;
+
+namespace Syndicate.Tests.Subscribers;
+
+public sealed class TokenSecretFileTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Fact]
+    public void Load_NoFile_GeneratesLongKeyOnlyOwnerCanRead()
+    {
+        var signer = Signer();
+
+        var key = File.ReadAllText(_folder.Combine("data/token-secret")).Trim();
+        Assert.True(key.Length >= 32, $"key of {key.Length} characters");
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_folder.Combine("data/token-secret")));
+        }
+
+        Assert.True(signer.TryRead(signer.Create(TokenPurpose.Confirm, 1, DateTimeOffset.UnixEpoch), TokenPurpose.Confirm, out _, out _));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("short")]
+    public void Load_FileWithTooShortKey_ReplacedSoNoLinkIsSignedWithIt(string content)
+    {
+        Directory.CreateDirectory(_folder.Combine("data"));
+        File.WriteAllText(_folder.Combine("data/token-secret"), content);
+
+        var signer = Signer();
+
+        Assert.True(File.ReadAllText(_folder.Combine("data/token-secret")).Trim().Length >= 32);
+        // A link signed with the short key (as an attacker could compute it) must not be accepted.
+        var forged = new TokenSigner(System.Text.Encoding.UTF8.GetBytes(content)).Create(TokenPurpose.Unsubscribe, 7, DateTimeOffset.UnixEpoch);
+        Assert.False(signer.TryRead(forged, TokenPurpose.Unsubscribe, out _, out _));
+    }
+
+    [Fact]
+    public void StorageValidator_UnparseableConnectionString_OneSentenceNamingTheKey()
+    {
+        var result = new StorageOptionsValidator().Validate(null, new StorageOptions { ConnectionString = "Bogus=1;Password=secret" });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("Storage:ConnectionString is not a SQLite connection string", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", failure, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private TokenSigner Signer() =>
+        new(Options.Create(new SubscribersOptions()), new TestHostEnvironment(_folder.Path));
+}
