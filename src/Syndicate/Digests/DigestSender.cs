@@ -78,8 +78,9 @@ internal sealed class DigestSender(
                 }
 
                 var claimedAt = time.GetUtcNow();
+                var people = await subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), cancellationToken);
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
-                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, claimedAt, pool, token));
+                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool, token));
                 // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
                 if (progress is not null && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
                     && await store.FindAsync(digestId, cancellationToken) is { } current)
@@ -102,8 +103,8 @@ internal sealed class DigestSender(
         }
     }
 
-    private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, DateTimeOffset claimedAt, TransportPool pool,
-        CancellationToken cancellationToken)
+    private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, Subscriber? subscriber, DateTimeOffset claimedAt,
+        TransportPool pool, CancellationToken cancellationToken)
     {
         var attempts = (int)delivery.Attempts + 1;
         // A batch that outlived a third of its lease (a slow server, a rate limit) renews each claim before
@@ -114,7 +115,7 @@ internal sealed class DigestSender(
             return;
         }
 
-        var subscriber = await subscribers.FindAsync(delivery.SubscriberId, cancellationToken);
+        // Read when the batch was claimed, moments ago: an unsubscribe from then on is seen by the next batch.
         // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
         if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {

@@ -25,6 +25,14 @@ internal sealed class SubscriberStore(Database database)
         return row?.ToSubscriber();
     }
 
+    /// <summary>The subscribers with these ids, by id (one query for a batch of deliveries).</summary>
+    public async Task<IReadOnlyDictionary<long, Subscriber>> FindManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM subscribers WHERE id IN @ids", new { ids });
+        return rows.Select(row => row.ToSubscriber()).ToDictionary(subscriber => subscriber.Id);
+    }
+
     public async Task<IReadOnlyList<Subscriber>> ListAsync(SubscriberStatus? status, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
