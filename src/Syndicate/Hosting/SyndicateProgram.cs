@@ -31,7 +31,7 @@ internal static class SyndicateProgram
 
         root.SetAction((_, token) => ServeAsync(token));
         serve.SetAction((_, token) => ServeAsync(token));
-        build.SetAction((_, token) => OneShotAsync(BuildCommand.RunAsync, token));
+        build.SetAction((_, token) => OneShotAsync(BuildCommand.RunAsync, token, ValidateFeedSections));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -187,8 +187,10 @@ internal static class SyndicateProgram
         }
     }
 
+    /// <param name="validate">Checks the options the verb needs; every section when left out.</param>
     private static async Task<int> OneShotAsync(
-        Func<IServiceProvider, TextWriter, TextWriter, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+        Func<IServiceProvider, TextWriter, TextWriter, CancellationToken, Task<int>> verb, CancellationToken cancellationToken,
+        Action<IServiceProvider>? validate = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
         // A one-shot verb prints its own report; the log shows only what went wrong beyond it.
@@ -197,7 +199,7 @@ internal static class SyndicateProgram
         using var host = builder.Build();
         try
         {
-            ValidateOptions(host.Services);
+            (validate ?? ValidateOptions)(host.Services);
             return await verb(host.Services, Console.Out, Console.Error, cancellationToken);
         }
         catch (OptionsValidationException ex)
@@ -223,6 +225,36 @@ internal static class SyndicateProgram
         {
             var failures = ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures).ToArray();
             throw new OptionsValidationException("Syndicate", typeof(SyndicateProgram), failures);
+        }
+    }
+
+    /// <summary>
+    /// <c>build</c> needs only the site, posts, feeds and storage sections: a mail or template setting
+    /// must not stop a feed build, and checking them costs a one-shot process time.
+    /// </summary>
+    private static void ValidateFeedSections(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Collect<Site.SiteOptions>(services, failures);
+        Collect<Posts.PostsOptions>(services, failures);
+        Collect<Feeds.FeedsOptions>(services, failures);
+        Collect<Storage.StorageOptions>(services, failures);
+        if (failures.Count > 0)
+        {
+            throw new OptionsValidationException("Syndicate", typeof(SyndicateProgram), failures);
+        }
+    }
+
+    private static void Collect<TOptions>(IServiceProvider services, List<string> failures)
+        where TOptions : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<TOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
         }
     }
 
