@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Reflection;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Builder;
@@ -216,16 +214,8 @@ internal sealed class AdminSite : IAsyncDisposable
             new { digestId }).ToList();
     }
 
-    /// <summary>
-    /// From now on the server accepts <paramref name="address"/> again. SmtpTestServer can set a reply but not take
-    /// one back; this reaches its reply table (a candidate for a Forget method on the server).
-    /// </summary>
-    public void Accept(string address)
-    {
-        var field = typeof(SmtpTestServer).GetField("_replies", BindingFlags.NonPublic | BindingFlags.Instance)
-            ?? throw new InvalidOperationException("SmtpTestServer has no _replies table any more; give it a way to forget a reply.");
-        ((ConcurrentDictionary<string, (int Code, string Text)>)field.GetValue(Server)!).TryRemove(address, out _);
-    }
+    /// <summary>From now on the server accepts <paramref name="address"/> again.</summary>
+    public void Accept(string address) => Server.Forget(address);
 
     /// <summary>Sends the next digest through the API and returns its id once every delivery ended.</summary>
     public async Task<long> SendDigestAsync()

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -169,17 +168,8 @@ internal sealed partial class DigestSite : IAsyncDisposable
         File.WriteAllText(Path.Combine(Root, "appsettings.json"), JsonSerializer.Serialize(root));
     }
 
-    /// <summary>
-    /// From now on the server accepts <paramref name="address"/> again. SmtpTestServer can set a reply but not take
-    /// one back; this reaches its reply table (a candidate for a Forget method on the server).
-    /// </summary>
-    public void Accept(string address)
-    {
-        var field = typeof(SmtpTestServer).GetField("_replies", BindingFlags.NonPublic | BindingFlags.Instance)
-            ?? throw new InvalidOperationException("SmtpTestServer has no _replies table any more; give it a way to forget a reply.");
-        var replies = (ConcurrentDictionary<string, (int Code, string Text)>)field.GetValue(Server)!;
-        replies.TryRemove(address, out _);
-    }
+    /// <summary>From now on the server accepts <paramref name="address"/> again.</summary>
+    public void Accept(string address) => Server.Forget(address);
 
     /// <summary>Starts <c>dotnet Syndicate.dll ARGS</c> in the site's folder with its output collected; the caller waits or kills it.</summary>
     public ChildProcess Start(params string[] arguments) => ChildProcess.Start(Root, arguments);

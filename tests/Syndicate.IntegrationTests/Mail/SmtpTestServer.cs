@@ -44,6 +44,9 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     /// <summary>From now on, RCPT TO this address is answered with <paramref name="code"/> and <paramref name="text"/>.</summary>
     public void Reply(string address, int code, string text) => _replies[address] = (code, text);
 
+    /// <summary>From now on the server accepts <paramref name="address"/> again (a rejection "fixed").</summary>
+    public void Forget(string address) => _replies.TryRemove(address, out _);
+
     /// <summary>Closes every open connection without a reply, as a server's idle time-out or a restart does.</summary>
     public void DropConnections()
     {
