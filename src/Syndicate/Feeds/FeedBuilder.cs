@@ -194,7 +194,7 @@ internal sealed class FeedBuilder
             Title: string.IsNullOrWhiteSpace(title) ? _urls.Home : title,
             Description: description,
             HomeUrl: _urls.Home,
-            SelfUrl: _urls.Absolute("/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString))),
+            SelfUrl: _urls.AbsoluteEncoded("/" + path),
             Hub: string.IsNullOrWhiteSpace(_options.WebSubHub) ? null : _options.WebSubHub.Trim(),
             Language: string.IsNullOrWhiteSpace(_site.Language) ? "en" : _site.Language,
             Author: string.IsNullOrWhiteSpace(_site.Author) ? null : _site.Author,

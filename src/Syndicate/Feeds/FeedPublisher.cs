@@ -168,7 +168,7 @@ internal sealed class FeedPublisher : IDisposable
     /// A feed's address escaped as FeedBuilder writes its rel=self link: the topic a hub matches hub.url
     /// against (WebSub 1.0 section 7), so a tag such as café must read tags/caf%C3%A9/ in both.
     /// </summary>
-    private string FeedUrl(string path) => _urls.Absolute("/" + string.Join('/', path.Split('/').Select(Uri.EscapeDataString)));
+    private string FeedUrl(string path) => _urls.AbsoluteEncoded("/" + path);
 }
 
 /// <summary>What one publish did.</summary>

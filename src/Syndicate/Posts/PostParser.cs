@@ -155,7 +155,7 @@ internal sealed partial class PostParser
             permalink = _permalink.Expand(localDate, slug, permalinkTitle, categories);
         }
 
-        var url = _site.Absolute(EncodePath(permalink));
+        var url = _site.AbsoluteEncoded(permalink);
         var document = new Uri(url);
         var allTags = tags.Concat(categories).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
@@ -186,27 +186,6 @@ internal sealed partial class PostParser
     }
 
     private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    /// <summary>Percent-encodes what a URL path may not hold as is (spaces, non-ASCII), keeping slashes.</summary>
-    private static string EncodePath(string path)
-    {
-        var needs = false;
-        foreach (var ch in path)
-        {
-            if (ch > 127 || ch <= ' ' || ch is '"' or '<' or '>' or '\\' or '^' or '`' or '{' or '|' or '}' or '%')
-            {
-                needs = true;
-                break;
-            }
-        }
-
-        if (!needs)
-        {
-            return path;
-        }
-
-        return string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
-    }
 
     [GeneratedRegex("""^(?<date>\d{4}-\d{2}-\d{2})-(?<title>.+)$""")]
     private static partial Regex DatedFileName();

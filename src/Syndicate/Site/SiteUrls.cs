@@ -37,6 +37,30 @@ internal sealed class SiteUrls
     public string Absolute(string sitePath) =>
         sitePath.StartsWith('/') ? Root + sitePath : Root + "/" + sitePath;
 
+    /// <summary>Joins a site path to the base address, percent-encoding what a URL path may not hold as is (spaces, non-ASCII).</summary>
+    public string AbsoluteEncoded(string sitePath) => Absolute(EncodePath(sitePath));
+
+    /// <summary>Percent-encodes what a URL path may not hold as is (spaces, non-ASCII), keeping slashes.</summary>
+    public static string EncodePath(string path)
+    {
+        var needs = false;
+        foreach (var ch in path)
+        {
+            if (ch > 127 || ch <= ' ' || ch is '"' or '<' or '>' or '\\' or '^' or '`' or '{' or '|' or '}' or '%')
+            {
+                needs = true;
+                break;
+            }
+        }
+
+        if (!needs)
+        {
+            return path;
+        }
+
+        return string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+    }
+
     public static bool TryParseBaseUrl(string? value, out Uri uri)
     {
         uri = null!;
