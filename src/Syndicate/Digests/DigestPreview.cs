@@ -24,7 +24,8 @@ internal sealed class DigestPreview(
         var now = time.GetUtcNow();
         var published = catalog.Snapshot(now).Posts;
         await using var connection = await database.OpenAsync(cancellationToken);
-        var baseline = await connection.ExecuteScalarAsync<string?>("SELECT value FROM settings WHERE key = 'ledger_baseline'") is not null;
+        var baseline = await connection.ExecuteScalarAsync<string?>(
+            "SELECT value FROM settings WHERE key = @key", new { key = PostLedger.BaselineKey }) is not null;
         var carried = (await connection.QueryAsync<string>("SELECT post_key FROM published_posts WHERE carried_by IS NOT NULL"))
             .ToHashSet(StringComparer.Ordinal);
         // On a database that has not seen the posts yet, the posts published now will count as sent.

@@ -13,7 +13,8 @@ namespace Syndicate.Posts;
 /// </summary>
 internal sealed class PostLedger(Database database, TimeProvider time) : IDisposable
 {
-    private const string BaselineKey = "ledger_baseline";
+    /// <summary>The settings row that marks the ledger's baseline (the posts published when the database was new).</summary>
+    public const string BaselineKey = "ledger_baseline";
     private readonly ConcurrentDictionary<string, string> _feedIds = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _loaded;
