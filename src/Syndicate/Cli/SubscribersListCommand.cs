@@ -14,8 +14,7 @@ internal static class SubscribersListCommand
         SubscriberStatus? filter = null;
         if (status is not null)
         {
-            // Names only: Enum.TryParse would also take numbers.
-            if (!Enum.TryParse<SubscriberStatus>(status, ignoreCase: true, out var parsed) || !char.IsLetter(status.Trim().FirstOrDefault()))
+            if (!SubscriberStore.TryParseStatus(status, out var parsed))
             {
                 await error.WriteLineAsync($"Unknown status '{status}'; use pending, active or unsubscribed.");
                 return 2;

@@ -133,6 +133,19 @@ internal sealed class SubscriberStore(Database database)
         _ => "pending",
     };
 
+    /// <summary>A status by its name (pending, active, unsubscribed; any case), as the CLI and the admin API take it.</summary>
+    public static bool TryParseStatus(string? text, out SubscriberStatus status)
+    {
+        (var known, status) = (text ?? "").Trim().ToLowerInvariant() switch
+        {
+            "pending" => (true, SubscriberStatus.Pending),
+            "active" => (true, SubscriberStatus.Active),
+            "unsubscribed" => (true, SubscriberStatus.Unsubscribed),
+            _ => (false, SubscriberStatus.Pending),
+        };
+        return known;
+    }
+
     private static SubscriberStatus ParseStatus(string text) => text switch
     {
         "active" => SubscriberStatus.Active,

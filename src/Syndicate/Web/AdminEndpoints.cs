@@ -192,17 +192,15 @@ internal static class AdminEndpoints
 
     private static async Task<IResult> ListSubscribersAsync(string? status, SubscriberStore store, CancellationToken cancellationToken)
     {
-        SubscriberStatus? only = status switch
+        SubscriberStatus? only = null;
+        if (!string.IsNullOrEmpty(status))
         {
-            null or "" => null,
-            "pending" => SubscriberStatus.Pending,
-            "active" => SubscriberStatus.Active,
-            "unsubscribed" => SubscriberStatus.Unsubscribed,
-            _ => (SubscriberStatus)(-1),
-        };
-        if (only == (SubscriberStatus)(-1))
-        {
-            return Problem(StatusCodes.Status400BadRequest, $"status '{status}' is not known; use pending, active or unsubscribed.");
+            if (!SubscriberStore.TryParseStatus(status, out var parsed))
+            {
+                return Problem(StatusCodes.Status400BadRequest, $"status '{status}' is not known; use pending, active or unsubscribed.");
+            }
+
+            only = parsed;
         }
 
         var subscribers = await store.ListAsync(only, cancellationToken);
