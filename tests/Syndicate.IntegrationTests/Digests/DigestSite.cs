@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
@@ -218,7 +217,7 @@ internal sealed class ChildProcess : IDisposable
 
     public static ChildProcess Start(string workingDirectory, string[] arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(SyndicateCli.DotnetHost())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -290,22 +289,5 @@ internal sealed class ChildProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static string DotnetHost()
-    {
-        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            return self;
-        }
-
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
-        {
-            return hostPath;
-        }
-
-        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        var muxer = Path.Combine(root, OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
-        return File.Exists(muxer) ? muxer : "dotnet";
     }
 }

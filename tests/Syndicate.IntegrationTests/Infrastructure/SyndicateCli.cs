@@ -59,7 +59,7 @@ internal static class SyndicateCli
     }
 
     /// <summary>The dotnet host running these tests, so the child uses the same runtime.</summary>
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
