@@ -101,10 +101,13 @@ internal sealed class DigestResender(
         }
 
         var now = DbTime.Text(time.GetUtcNow());
-        var resendId = await connection.ExecuteScalarAsync<long>(
+        // The same request on another node at the same moment: PostgreSQL makes this insert wait for the
+        // other's commit, then insert nothing, so the request is recorded, and its copies sent, once.
+        var inserted = await connection.ExecuteScalarAsync<long?>(
             """
             INSERT INTO resends (digest_id, request_id, mode, target, requested_by, requested_at, deliveries)
-            VALUES (@digestId, @requestId, @mode, @target, @requestedBy, @now, @count) RETURNING id
+            VALUES (@digestId, @requestId, @mode, @target, @requestedBy, @now, @count)
+            ON CONFLICT (request_id) DO NOTHING RETURNING id
             """,
             new
             {
@@ -117,6 +120,15 @@ internal sealed class DigestResender(
                 count = recipients.Count,
             },
             transaction);
+        if (inserted is not { } resendId)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            var other = await connection.ExecuteScalarAsync<long>(
+                "SELECT id FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId });
+            ResendLog.Repeated(logger, request.DigestId, other);
+            return new ResendOutcome(null, other, [], Repeated: true);
+        }
+
         foreach (var (id, _) in recipients)
         {
             await connection.ExecuteAsync(

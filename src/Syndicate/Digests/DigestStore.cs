@@ -6,11 +6,30 @@ namespace Syndicate.Digests;
 /// <summary>Digests, the posts they carry and their delivery rows. SQL beside the method that runs it.</summary>
 internal sealed class DigestStore(Database database) : IDisposable
 {
-    // One writer at a time in this process: SQLite takes one writer anyway, and concurrent senders
+    // One writer at a time in this process on SQLite: it takes one writer anyway, and concurrent senders
     // that meet its lock back off in sleeps; queueing here instead made 4 connections 4x faster.
+    // PostgreSQL locks rows, not the file: its writers need no queue.
     private readonly SemaphoreSlim _writes = new(1, 1);
 
     public void Dispose() => _writes.Dispose();
+
+    private async Task<T> WriteAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken)
+    {
+        if (database.IsPostgres)
+        {
+            return await write();
+        }
+
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            return await write();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
 
     /// <summary>
     /// Plans a digest in one write transaction: the uncarried posts among <paramref name="publishedKeys"/>
@@ -21,11 +40,13 @@ internal sealed class DigestStore(Database database) : IDisposable
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        // Microsoft.Data.Sqlite begins IMMEDIATE: two planners (the schedule and a CLI verb) take turns
-        // instead of both reading the same uncarried posts.
+        // Two planners (the schedule and a CLI verb, or two nodes) take turns instead of both reading the same
+        // uncarried posts: Microsoft.Data.Sqlite begins IMMEDIATE, which takes the file's write lock; on
+        // PostgreSQL the uncarried rows are locked, and a second planner waiting on them finds them carried.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var candidates = await connection.QueryAsync<(long Id, string Key)>(
-            "SELECT id, post_key FROM published_posts WHERE carried_by IS NULL ORDER BY post_date DESC, id DESC", transaction: transaction);
+            "SELECT id, post_key FROM published_posts WHERE carried_by IS NULL ORDER BY post_date DESC, id DESC"
+            + (database.IsPostgres ? " FOR UPDATE" : ""), transaction: transaction);
         var posts = candidates.Where(c => publishedKeys.Contains(c.Key)).Take(maxPosts).Select(c => c.Id).ToList();
         if (posts.Count == 0)
         {
@@ -41,7 +62,8 @@ internal sealed class DigestStore(Database database) : IDisposable
                 new { digestId, postId = posts[i], i }, transaction);
         }
 
-        await connection.ExecuteAsync("UPDATE published_posts SET carried_by = @digestId WHERE id IN @posts", new { digestId, posts }, transaction);
+        await connection.ExecuteAsync("UPDATE published_posts SET carried_by = @digestId WHERE id IN (SELECT post_id FROM digest_posts WHERE digest_id = @digestId)",
+            new { digestId }, transaction);
         var deliveries = await connection.ExecuteAsync(
             """
             INSERT INTO deliveries (digest_id, subscriber_id, status, next_attempt_at)
@@ -71,25 +93,19 @@ internal sealed class DigestStore(Database database) : IDisposable
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await _writes.WaitAsync(cancellationToken);
-        try
-        {
-            var claimed = await connection.QueryAsync<ClaimedDelivery>(
-            """
+        // On PostgreSQL, rows another node is claiming at this moment are passed over, not waited for:
+        // each node takes its own batch.
+        var claimed = await WriteAsync(() => connection.QueryAsync<ClaimedDelivery>(
+            $"""
             UPDATE deliveries SET status = 'claimed', claimed_by = @sender, claimed_at = @at
             WHERE id IN (
                 SELECT id FROM deliveries
                 WHERE digest_id = @digestId AND status = 'pending' AND next_attempt_at <= @at
-                ORDER BY id LIMIT @count)
+                ORDER BY id LIMIT @count{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts, resend_id AS ResendId, forced AS Forced
             """,
-            new { digestId, sender, at = DbTime.Text(now), count });
-            return claimed.OrderBy(row => row.Id).ToList();
-        }
-        finally
-        {
-            _writes.Release();
-        }
+            new { digestId, sender, at = DbTime.Text(now), count }), cancellationToken);
+        return claimed.OrderBy(row => row.Id).ToList();
     }
 
     /// <summary>Gives claims older than <paramref name="expiredBefore"/> back (their sender died); returns how many.</summary>
@@ -105,17 +121,9 @@ internal sealed class DigestStore(Database database) : IDisposable
     public async Task<bool> RenewClaimAsync(long deliveryId, string sender, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await _writes.WaitAsync(cancellationToken);
-        try
-        {
-            return await connection.ExecuteAsync(
-                "UPDATE deliveries SET claimed_at = @at WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender",
-                new { deliveryId, sender, at = DbTime.Text(now) }) == 1;
-        }
-        finally
-        {
-            _writes.Release();
-        }
+        return await WriteAsync(() => connection.ExecuteAsync(
+            "UPDATE deliveries SET claimed_at = @at WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender",
+            new { deliveryId, sender, at = DbTime.Text(now) }), cancellationToken) == 1;
     }
 
     /// <summary>Records a delivery's outcome, only while <paramref name="sender"/> still holds its claim.</summary>
@@ -123,10 +131,7 @@ internal sealed class DigestStore(Database database) : IDisposable
         string? error, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await _writes.WaitAsync(cancellationToken);
-        try
-        {
-            await connection.ExecuteAsync(
+        await WriteAsync(() => connection.ExecuteAsync(
             """
             UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
                 next_attempt_at = COALESCE(@retryAt, next_attempt_at),
@@ -143,12 +148,7 @@ internal sealed class DigestStore(Database database) : IDisposable
                 at = DbTime.Text(now),
                 retryAt = retryAt is null ? null : DbTime.Text(retryAt.Value),
                 error,
-            });
-        }
-        finally
-        {
-            _writes.Release();
-        }
+            }), cancellationToken);
     }
 
     /// <summary>When the next pending delivery is due; null when none is pending or claimed.</summary>
@@ -218,10 +218,10 @@ internal sealed class DigestStore(Database database) : IDisposable
         SELECT d.id AS Id, d.trigger AS Trigger, d.status AS Status, d.planned_at AS PlannedAt, d.finished_at AS FinishedAt,
                (SELECT COUNT(*) FROM digest_posts p WHERE p.digest_id = d.id) AS Posts,
                COUNT(x.id) AS Deliveries,
-               COALESCE(SUM(x.status = 'sent'), 0) AS Sent,
-               COALESCE(SUM(x.status = 'failed'), 0) AS Failed,
-               COALESCE(SUM(x.status = 'skipped'), 0) AS Skipped,
-               COALESCE(SUM(x.status IN ('pending', 'claimed')), 0) AS Pending
+               COALESCE(SUM(CASE WHEN x.status = 'sent' THEN 1 ELSE 0 END), 0) AS Sent,
+               COALESCE(SUM(CASE WHEN x.status = 'failed' THEN 1 ELSE 0 END), 0) AS Failed,
+               COALESCE(SUM(CASE WHEN x.status = 'skipped' THEN 1 ELSE 0 END), 0) AS Skipped,
+               COALESCE(SUM(CASE WHEN x.status IN ('pending', 'claimed') THEN 1 ELSE 0 END), 0) AS Pending
         FROM digests d LEFT JOIN deliveries x ON x.digest_id = d.id AND x.resend_id = (
             SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = x.digest_id AND y.subscriber_id = x.subscriber_id)
         """;

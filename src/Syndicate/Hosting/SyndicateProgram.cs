@@ -55,7 +55,7 @@ internal static class SyndicateProgram
     public static WebApplication CreateService(string contentRoot, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
-        builder.Services.AddSyndicate().AddSyndicateService();
+        builder.Services.AddSyndicate().AddSyndicateService(builder.Configuration);
         configure?.Invoke(builder);
         if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
         {

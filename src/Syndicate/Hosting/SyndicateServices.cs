@@ -33,11 +33,11 @@ internal static class SyndicateServices
     }
 
     /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
-    public static IServiceCollection AddSyndicateService(this IServiceCollection services)
+    public static IServiceCollection AddSyndicateService(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddHostedService<DatabaseStartup>();
         // Only the service schedules: a CLI verb never starts Quartz.
-        services.AddScheduling();
+        services.AddScheduling(configuration);
         services.AddHostedService<PostWatcher>();
         services.AddHostedService<DigestResumer>();
         services.AddSubscriptionRateLimit();

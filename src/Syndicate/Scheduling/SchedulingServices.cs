@@ -1,13 +1,17 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Quartz;
 using Syndicate.Storage;
 
 namespace Syndicate.Scheduling;
 
 /// <summary>
-/// Quartz.NET for the digest schedule: a persistent ADO job store in the service's own SQLite database
-/// (tables from migration 0003), so the trigger and its misfires survive restarts.
+/// Quartz.NET for the digest schedule: a persistent ADO job store in the service's own database (tables
+/// from migration 0003), so the trigger and its misfires survive restarts. On PostgreSQL the store is
+/// clustered: every node runs a scheduler, Quartz's row locks let exactly one of them fire each slot, and
+/// the others recover a dead node's firings after its check-ins stop.
 /// </summary>
 internal static class SchedulingServices
 {
@@ -15,11 +19,18 @@ internal static class SchedulingServices
     public const string SchedulerName = "Syndicate";
 
     /// <summary>
-    /// INSTANCE_NAME in the QRTZ_ tables. Fixed rather than generated: the store is not clustered (Quartz
-    /// refuses clustering on SQLite), and a fixed id lets a restarted service, on another host name or
-    /// container, recover the firings the previous run left in flight.
+    /// INSTANCE_NAME in the QRTZ_ tables on SQLite. Fixed rather than generated: the store is not clustered
+    /// (Quartz refuses clustering on SQLite), and a fixed id lets a restarted service, on another host name
+    /// or container, recover the firings the previous run left in flight. On PostgreSQL each node gets a
+    /// generated id (host name and start time), as clustering requires.
     /// </summary>
     public const string InstanceId = "syndicate";
+
+    /// <summary>How often a clustered node records in the database that it is alive.</summary>
+    public static readonly TimeSpan CheckinInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long past a missed check-in the other nodes wait before they recover a node's firings.</summary>
+    public static readonly TimeSpan CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// How late a slot may fire before Quartz treats it as misfired. Short on purpose: a misfire of the
@@ -40,8 +51,11 @@ internal static class SchedulingServices
     /// Registers Quartz, the digest job and trigger, and the hosted services that start them. Expects
     /// Database, TimeProvider, DigestOptions and an IScheduledDigests to be registered by their areas.
     /// </summary>
-    public static IServiceCollection AddScheduling(this IServiceCollection services)
+    public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration configuration)
     {
+        // Known before the container is built: Quartz's store is configured at registration.
+        var postgres = StorageOptions.Postgres.Equals(configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.Provider)}"],
+            StringComparison.OrdinalIgnoreCase);
         // Before Quartz's hosted service, which builds the scheduler in its StartAsync (and with it checks the
         // QRTZ_ tables): hosted services start in registration order, so the database is migrated and the
         // trigger in place before the scheduler starts firing.
@@ -52,18 +66,36 @@ internal static class SchedulingServices
             quartz.ConfigureScheduler(scheduler =>
             {
                 scheduler.InstanceName = SchedulerName;
-                scheduler.InstanceId = InstanceId;
+                if (!postgres)
+                {
+                    scheduler.InstanceId = InstanceId;
+                }
             });
             quartz.UsePersistentStore(store =>
             {
-                // Microsoft.Data.Sqlite on the same file and connection string as Database (foreign keys on,
-                // the path resolved against the content root), built once the container is.
-                store.UseSqlite(source => source.DataSourceFactory = provider =>
-                    SqliteFactory.Instance.CreateDataSource(provider.GetRequiredService<Database>().ConnectionString));
+                // The same database and connection string as Database (for SQLite: foreign keys on, the path
+                // resolved against the content root), built once the container is.
+                if (postgres)
+                {
+                    store.UsePostgres(source => source.DataSourceFactory = services =>
+                        NpgsqlDataSource.Create(services.GetRequiredService<Database>().ConnectionString));
+                    store.UseClustering(cluster =>
+                    {
+                        cluster.CheckinInterval = CheckinInterval;
+                        cluster.CheckinMisfireThreshold = CheckinMisfireThreshold;
+                    });
+                }
+                else
+                {
+                    store.UseSqlite(source => source.DataSourceFactory = services =>
+                        SqliteFactory.Instance.CreateDataSource(services.GetRequiredService<Database>().ConnectionString));
+                }
+
                 store.UseSystemTextJsonSerializer();
                 store.ConfigureStore(ado =>
                 {
-                    ado.TablePrefix = "QRTZ_";
+                    // PostgreSQL folds unquoted names to lower case, and its tables were made lower case.
+                    ado.TablePrefix = postgres ? "qrtz_" : "QRTZ_";
                     ado.MisfireThreshold = MisfireThreshold;
                     ado.MisfireHandlerFrequency = MisfireScanInterval;
                 });

@@ -39,7 +39,8 @@ internal sealed class StatusReporter(
         await using var connection = await database.OpenAsync(cancellationToken);
         var (pending, failed) = await connection.QuerySingleAsync<(long, long)>(
             """
-            SELECT COALESCE(SUM(status IN ('pending', 'claimed')), 0), COALESCE(SUM(status = 'failed'), 0) FROM deliveries d
+            SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'claimed') THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM deliveries d
             WHERE d.resend_id = (SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = d.digest_id AND y.subscriber_id = d.subscriber_id)
             """);
         return new StatusReport(

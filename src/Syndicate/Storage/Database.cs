@@ -5,19 +5,21 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Syndicate.Storage;
 
 /// <summary>
-/// The one seam to the database: opens connections for the configured provider and brings the
-/// schema up to date (numbered migrations per provider, each in a transaction, recorded in
-/// schema_version) the first time a connection is asked for.
+/// The one seam to the database: opens connections for the configured provider (SQLite, the embedded
+/// default, or PostgreSQL for several nodes) and brings the schema up to date (numbered migrations per
+/// provider, each in a transaction, recorded in schema_version) the first time a connection is asked for.
 /// </summary>
-internal sealed class Database : IDisposable
+internal sealed class Database : IDisposable, IAsyncDisposable
 {
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
     private readonly ILogger<Database> _logger;
     private readonly TimeProvider _time;
+    private readonly NpgsqlDataSource? _postgres;
     private volatile bool _migrated;
 
     public Database(IOptions<StorageOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<Database> logger)
@@ -25,27 +27,56 @@ internal sealed class Database : IDisposable
         _logger = logger;
         _time = time;
         Provider = options.Value.Provider;
-        var builder = new SqliteConnectionStringBuilder(options.Value.ConnectionString) { ForeignKeys = true };
-        if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && !file.StartsWith("file:", StringComparison.Ordinal))
+        IsPostgres = Provider.Equals(StorageOptions.Postgres, StringComparison.OrdinalIgnoreCase);
+        if (IsPostgres)
         {
-            builder.DataSource = Path.GetFullPath(file, environment.ContentRootPath);
-            Location = builder.DataSource;
-        }
-        else
-        {
-            Location = builder.DataSource;
+            var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
+            if (string.IsNullOrEmpty(builder.ApplicationName))
+            {
+                builder.ApplicationName = "syndicate";
+            }
+
+            ConnectionString = builder.ConnectionString;
+            // Host, port and database only: the connection string may hold a password.
+            Location = $"PostgreSQL database {builder.Database ?? builder.Username ?? "(default)"} on {builder.Host}:{builder.Port}";
+            _postgres = NpgsqlDataSource.Create(ConnectionString);
+            return;
         }
 
-        ConnectionString = builder.ToString();
+        var sqlite = new SqliteConnectionStringBuilder(options.Value.ConnectionString) { ForeignKeys = true };
+        if (sqlite.DataSource is { Length: > 0 } file && file != ":memory:" && !file.StartsWith("file:", StringComparison.Ordinal))
+        {
+            sqlite.DataSource = Path.GetFullPath(file, environment.ContentRootPath);
+        }
+
+        Location = sqlite.DataSource;
+        ConnectionString = sqlite.ToString();
     }
 
     public string Provider { get; }
 
-    /// <summary>Where the data lives (the SQLite file), for start-up messages. Never the connection string, which may hold a password.</summary>
+    /// <summary>PostgreSQL: several processes, on several machines, may share the database and its schedule.</summary>
+    public bool IsPostgres { get; }
+
+    /// <summary>Where the data lives (the SQLite file, or PostgreSQL's host and database), for start-up messages. Never the connection string, which may hold a password.</summary>
     public string Location { get; }
 
     /// <summary>The full connection string, for Quartz's job store in the same database. Never log it.</summary>
     internal string ConnectionString { get; }
+
+    /// <summary>
+    /// Whether an error means the database could not be reached or dropped the connection (a restart, a
+    /// network cut, a busy SQLite file), so the same work may be tried again later with nothing lost.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        PostgresException postgres => postgres.IsTransient || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal)
+            || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or System.Net.Sockets.SocketException or TimeoutException,
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        InvalidOperationException { InnerException: { } inner } => IsUnavailable(inner),
+        _ => false,
+    };
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -63,32 +94,48 @@ internal sealed class Database : IDisposable
         await _migrateGate.WaitAsync(cancellationToken);
         try
         {
-            if (Path.GetDirectoryName(Location) is { Length: > 0 } directory)
+            if (!IsPostgres && Path.GetDirectoryName(Location) is { Length: > 0 } directory)
             {
                 Directory.CreateDirectory(directory);
             }
 
             await using var connection = await OpenRawAsync(cancellationToken);
-            // WAL lets the service read while a CLI verb writes; it is a property of the file, set once.
-            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
-            await connection.ExecuteAsync(
-                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);");
-            var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_version")).Select(v => (int)v).ToHashSet();
-            var current = applied.Count == 0 ? 0 : applied.Max();
-            foreach (var (version, name, sql) in Migrations())
+            if (!IsPostgres)
             {
-                if (applied.Contains(version))
+                // WAL lets the service read while a CLI verb writes; it is a property of the file, set once.
+                await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+            }
+
+            var current = 0;
+            foreach (var (version, name, sql) in Migrations(IsPostgres ? "postgres" : "sqlite"))
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                if (IsPostgres)
                 {
-                    continue;
+                    // Nodes starting together on a new database take turns here: PostgreSQL's transaction-scoped
+                    // advisory lock, released by the commit, so exactly one applies each migration.
+                    await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = MigrationLockKey }, transaction);
                 }
 
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync(sql, transaction: transaction);
                 await connection.ExecuteAsync(
-                    "INSERT INTO schema_version (version, name, applied_at) VALUES (@version, @name, @at)",
-                    new { version, name, at = _time.GetUtcNow().ToString("O") }, transaction);
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);",
+                    transaction: transaction);
+                var applied = await connection.ExecuteScalarAsync<long>(
+                    "SELECT COUNT(*) FROM schema_version WHERE version = @version", new { version }, transaction) > 0;
+                if (!applied)
+                {
+                    await connection.ExecuteAsync(sql, transaction: transaction);
+                    await connection.ExecuteAsync(
+                        "INSERT INTO schema_version (version, name, applied_at) VALUES (@version, @name, @at)",
+                        new { version, name, at = _time.GetUtcNow().ToString("O") }, transaction);
+                }
+
                 await transaction.CommitAsync(cancellationToken);
-                StorageLog.MigrationApplied(_logger, version, name, Location);
+                if (!applied)
+                {
+                    StorageLog.MigrationApplied(_logger, version, name, Location);
+                }
+
                 current = version;
             }
 
@@ -101,10 +148,31 @@ internal sealed class Database : IDisposable
         }
     }
 
-    public void Dispose() => _migrateGate.Dispose();
+    public void Dispose()
+    {
+        _migrateGate.Dispose();
+        _postgres?.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _migrateGate.Dispose();
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync();
+        }
+    }
+
+    /// <summary>The key of the advisory lock migrations take on PostgreSQL ("syndicat" in ASCII).</summary>
+    private const long MigrationLockKey = 0x73796E6469636174;
 
     private async Task<DbConnection> OpenRawAsync(CancellationToken cancellationToken)
     {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(cancellationToken);
+        }
+
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         // With WAL, NORMAL syncs at checkpoints instead of at every commit: a power cut may lose the last
@@ -113,10 +181,10 @@ internal sealed class Database : IDisposable
         return connection;
     }
 
-    private static IEnumerable<(int Version, string Name, string Sql)> Migrations()
+    private static IEnumerable<(int Version, string Name, string Sql)> Migrations(string provider)
     {
         var assembly = Assembly.GetExecutingAssembly();
-        const string prefix = "Syndicate.Storage.Migrations.sqlite.";
+        var prefix = $"Syndicate.Storage.Migrations.{provider}.";
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             var name = resource[prefix.Length..^".sql".Length];

@@ -7,10 +7,17 @@ internal sealed class StorageOptions
 {
     public const string Section = "Storage";
 
+    public const string Sqlite = "Sqlite";
+
+    public const string Postgres = "Postgres";
+
     /// <summary>Storage:Provider, Sqlite (the embedded default) or Postgres.</summary>
     public string Provider { get; set; } = "Sqlite";
 
-    /// <summary>Storage:ConnectionString; a SQLite file path is relative to the content root.</summary>
+    /// <summary>
+    /// Storage:ConnectionString; a SQLite file path is relative to the content root. For PostgreSQL an Npgsql
+    /// connection string, e.g. Host=db.internal;Database=syndicate;Username=syndicate;Password=...
+    /// </summary>
     public string ConnectionString { get; set; } = "Data Source=data/syndicate.db";
 
     /// <summary>Hides the connection string, which may hold a password.</summary>
@@ -19,7 +26,7 @@ internal sealed class StorageOptions
 
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
-    public static readonly string[] Providers = ["Sqlite", "Postgres"];
+    public static readonly string[] Providers = [StorageOptions.Sqlite, StorageOptions.Postgres];
 
     public ValidateOptionsResult Validate(string? name, StorageOptions options)
     {
@@ -29,16 +36,27 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add($"Storage:Provider '{options.Provider}' is not known; use Sqlite (the default, nothing to install) or Postgres.");
         }
 
-        else if (options.Provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add("Storage:Provider 'Postgres' is not available in this version yet; use Sqlite.");
-        }
-
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             failures.Add("Storage:ConnectionString is empty; for SQLite use for example Data Source=data/syndicate.db.");
         }
-        else if (options.Provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        else if (options.Provider.Equals(StorageOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+                if (string.IsNullOrWhiteSpace(builder.Host))
+                {
+                    failures.Add("Storage:ConnectionString names no Host; for PostgreSQL use for example Host=127.0.0.1;Database=syndicate;Username=syndicate;Password=...");
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                // Only the parser's reason: the value itself may hold a password.
+                failures.Add($"Storage:ConnectionString is not a PostgreSQL connection string ({ex.Message.TrimEnd('.')}); use for example Host=127.0.0.1;Database=syndicate;Username=syndicate;Password=...");
+            }
+        }
+        else if (options.Provider.Equals(StorageOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
         {
             try
             {

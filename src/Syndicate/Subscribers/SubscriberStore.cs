@@ -29,7 +29,10 @@ internal sealed class SubscriberStore(Database database)
     public async Task<IReadOnlyDictionary<long, Subscriber>> FindManyAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM subscribers WHERE id IN @ids", new { ids });
+        var rows = await connection.QueryAsync<Row>(database.IsPostgres
+            // Npgsql takes the array as one parameter; Dapper spells a list out for SQLite.
+            ? $"SELECT {Columns} FROM subscribers WHERE id = ANY(@ids)"
+            : $"SELECT {Columns} FROM subscribers WHERE id IN @ids", new { ids = ids.ToArray() });
         return rows.Select(row => row.ToSubscriber()).ToDictionary(subscriber => subscriber.Id);
     }
 

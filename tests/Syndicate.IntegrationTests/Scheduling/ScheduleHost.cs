@@ -51,7 +51,7 @@ internal sealed class ScheduleHost : IAsyncDisposable
         builder.Services.AddSingleton<Database>();
         builder.Services.AddOptions<DigestOptions>().BindConfiguration(DigestOptions.Section);
         builder.Services.AddSingleton<IScheduledDigests>(digests);
-        builder.Services.AddScheduling();
+        builder.Services.AddScheduling(builder.Configuration);
 
         var host = builder.Build();
         try
