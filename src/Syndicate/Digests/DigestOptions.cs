@@ -31,6 +31,13 @@ internal sealed class DigestOptions
 
     /// <summary>Digest:BatchSize, deliveries claimed at a time by one sender.</summary>
     public int BatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// Digest:ResumeInterval, how often the service looks for unfinished digests: those a stopped sender
+    /// left, and, with several nodes on one database, those another node planned, which this one then
+    /// helps to send.
+    /// </summary>
+    public TimeSpan ResumeInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 internal sealed class DigestOptionsValidator : IValidateOptions<DigestOptions>
@@ -56,6 +63,11 @@ internal sealed class DigestOptionsValidator : IValidateOptions<DigestOptions>
         if (options.MaxLateness < TimeSpan.Zero)
         {
             failures.Add($"Digest:MaxLateness {options.MaxLateness} must not be negative; use for example 06:00:00.");
+        }
+
+        if (options.ResumeInterval < TimeSpan.FromMilliseconds(100) || options.ResumeInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Digest:ResumeInterval {options.ResumeInterval} must be between 00:00:00.1 and 01:00:00; use for example 00:00:30.");
         }
 
         if (options.MaxAttempts < 1 || options.RetryDelay < TimeSpan.Zero || options.BatchSize < 1)

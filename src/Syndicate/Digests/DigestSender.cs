@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Syndicate.Mail;
+using Syndicate.Storage;
 using Syndicate.Subscribers;
 
 namespace Syndicate.Digests;
@@ -13,13 +14,16 @@ namespace Syndicate.Digests;
 /// each row at once. 4xx replies and dropped connections retry with doubling delays up to
 /// Digest:MaxAttempts; 5xx replies fail the delivery with the server's reply; a subscriber who
 /// left before their turn is skipped. A sender that dies leaves claims that expire and are sent by
-/// the next one, so at most the messages in flight at the crash can arrive twice.
+/// the next one, so at most the messages in flight at the crash can arrive twice. While the database
+/// is away, the sender waits (DatabaseOutage) and goes on where it was when it is back: an outcome
+/// already known is held until it is recorded, so nothing sent is sent again.
 /// </summary>
 internal sealed class DigestSender(
     DigestStore store,
     SubscriberStore subscribers,
     DigestMessages messages,
     IServiceProvider services,
+    DatabaseOutage outage,
     IOptions<MailOptions> mail,
     IOptions<DigestOptions> options,
     TimeProvider time,
@@ -59,17 +63,20 @@ internal sealed class DigestSender(
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var batch = await store.ClaimAsync(digestId, Sender, options.Value.BatchSize, time.GetUtcNow(), cancellationToken);
+                var batch = await outage.RetryAsync($"claiming deliveries of digest {digestId}",
+                    () => store.ClaimAsync(digestId, Sender, options.Value.BatchSize, time.GetUtcNow(), cancellationToken), cancellationToken);
                 if (batch.Count == 0)
                 {
-                    var (open, nextDue) = await store.OpenWorkAsync(digestId, cancellationToken);
+                    var (open, nextDue) = await outage.RetryAsync($"reading digest {digestId}",
+                        () => store.OpenWorkAsync(digestId, cancellationToken), cancellationToken);
                     if (!open)
                     {
                         break;
                     }
 
                     // Claims of a sender that stopped come back once their lease ran out.
-                    await store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - options.Value.ClaimLease, cancellationToken);
+                    await outage.RetryAsync($"releasing expired claims of digest {digestId}",
+                        () => store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - options.Value.ClaimLease, cancellationToken), cancellationToken);
 
                     // Retries not yet due, or claims held by another sender: wait for the earlier of the two.
                     var wait = nextDue is { } due ? due - time.GetUtcNow() : options.Value.RetryDelay;
@@ -78,11 +85,12 @@ internal sealed class DigestSender(
                 }
 
                 var claimedAt = time.GetUtcNow();
-                var people = await subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), cancellationToken);
+                var people = await outage.RetryAsync($"reading subscribers of digest {digestId}",
+                    () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), cancellationToken), cancellationToken);
                 await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
                     async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool, token));
                 // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
-                if (progress is not null && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
+                if (progress is not null && !outage.IsOut && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
                     && await store.FindAsync(digestId, cancellationToken) is { } current)
                 {
                     progress.Report(current);
@@ -90,7 +98,7 @@ internal sealed class DigestSender(
                 }
             }
 
-            await store.MarkDoneAsync(digestId, time.GetUtcNow(), cancellationToken);
+            await outage.RetryAsync($"finishing digest {digestId}", () => store.MarkDoneAsync(digestId, time.GetUtcNow(), cancellationToken), cancellationToken);
             if (await store.FindAsync(digestId, cancellationToken) is { Status: "done" } done)
             {
                 DigestsLog.Finished(logger, digestId, done.Sent, done.Failed, done.Skipped);
@@ -110,7 +118,8 @@ internal sealed class DigestSender(
         // A batch that outlived a third of its lease (a slow server, a rate limit) renews each claim before
         // sending, so no other sender takes over a delivery this one is about to make.
         if (time.GetUtcNow() - claimedAt > options.Value.ClaimLease / 3
-            && !await store.RenewClaimAsync(delivery.Id, Sender, time.GetUtcNow(), cancellationToken))
+            && !await outage.RetryAsync($"renewing the claim on delivery {delivery.Id}",
+                () => store.RenewClaimAsync(delivery.Id, Sender, time.GetUtcNow(), cancellationToken), cancellationToken))
         {
             return;
         }
@@ -119,7 +128,7 @@ internal sealed class DigestSender(
         // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
         if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {
-            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
+            await RecordAsync(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
             DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);
             return;
         }
@@ -140,12 +149,13 @@ internal sealed class DigestSender(
         }
 
         // Recorded apart from the send: a database hiccup after the server took the message must not
-        // count as a mail failure. If recording fails for good, the claim's lease brings the delivery
-        // back, so at most this one message repeats.
+        // count as a mail failure. The outcome is held through an outage until it is recorded; only if
+        // the process stops meanwhile does the claim's lease bring the delivery back, so at most this
+        // one message repeats.
         var now = time.GetUtcNow();
         if (failed is null)
         {
-            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Sent, attempts, now, null, null, CancellationToken.None);
+            await RecordAsync(delivery.Id, DeliveryState.Sent, attempts, now, null, null, cancellationToken);
             DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
             return;
         }
@@ -154,15 +164,24 @@ internal sealed class DigestSender(
         if (failure.IsTransient && attempts < options.Value.MaxAttempts)
         {
             var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
-            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, CancellationToken.None);
+            await RecordAsync(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, cancellationToken);
             DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
         }
         else
         {
-            await store.MarkAsync(delivery.Id, Sender, DeliveryState.Failed, attempts, now, null, failure.Reason, CancellationToken.None);
+            await RecordAsync(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason, cancellationToken);
             DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
         }
     }
+
+    /// <summary>
+    /// Records an outcome while this sender holds the claim. The write itself is never cut off half-way;
+    /// <paramref name="stopping"/> only ends the waiting through an outage.
+    /// </summary>
+    private Task RecordAsync(long deliveryId, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt, string? error,
+        CancellationToken stopping) =>
+        outage.RetryAsync($"recording delivery {deliveryId}",
+            () => store.MarkAsync(deliveryId, Sender, state, attempts, now, retryAt, error, CancellationToken.None), stopping);
 
     private TransportPool CreatePool()
     {

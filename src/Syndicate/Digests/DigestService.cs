@@ -81,7 +81,7 @@ internal sealed class DigestService(
             {
                 await sender.SendAsync(digestId, null, cancellationToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException && !Storage.Database.IsUnavailable(ex))
             {
                 DigestsLog.SendStopped(logger, ex, digestId, ex.Message);
             }

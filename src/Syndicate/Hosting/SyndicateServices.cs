@@ -76,6 +76,7 @@ internal static class SyndicateServices
     {
         services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.Section);
         services.AddSingleton<Database>();
+        services.AddSingleton<DatabaseOutage>();
     }
 
     private static void AddDigests(this IServiceCollection services)

@@ -2,8 +2,10 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Syndicate.Storage;
 
 namespace Syndicate.Subscribers;
 
@@ -18,14 +20,18 @@ internal sealed class TokenSigner
     private const int PayloadLength = 1 + 1 + 8 + 8;
     private const int MacLength = 16;
     private static readonly byte[] Domain = Encoding.ASCII.GetBytes("syndicate-link-token");
-    private readonly byte[] _key;
+    private readonly Lazy<byte[]> _key;
 
-    public TokenSigner(IOptions<SubscribersOptions> options, IHostEnvironment environment)
-        : this(LoadKey(options.Value, environment.ContentRootPath))
+    public TokenSigner(IOptions<SubscribersOptions> options, IHostEnvironment environment, Database database)
     {
+        var settings = options.Value;
+        // The shared key is read when the first link is signed or checked, not while the container is built.
+        _key = settings.TokenSecret.Length > 0 ? new Lazy<byte[]>(Encoding.UTF8.GetBytes(settings.TokenSecret))
+            : database.IsPostgres ? new Lazy<byte[]>(() => LoadSharedKey(database))
+            : new Lazy<byte[]>(LoadKey(settings, environment.ContentRootPath));
     }
 
-    public TokenSigner(byte[] key) => _key = key;
+    public TokenSigner(byte[] key) => _key = new Lazy<byte[]>(key);
 
     public string Create(TokenPurpose purpose, long subscriberId, DateTimeOffset issuedAt)
     {
@@ -73,17 +79,33 @@ internal sealed class TokenSigner
         Domain.CopyTo(input);
         payload.CopyTo(input[Domain.Length..]);
         Span<byte> full = stackalloc byte[32];
-        HMACSHA256.HashData(_key, input, full);
+        HMACSHA256.HashData(_key.Value, input, full);
         full[..MacLength].CopyTo(destination);
     }
 
-    private static byte[] LoadKey(SubscribersOptions options, string contentRoot)
+    /// <summary>
+    /// On PostgreSQL every node must sign links alike, wherever it runs: the generated key lives in the
+    /// shared database (settings), made by the first node that needs it; the others read that one.
+    /// </summary>
+    private static byte[] LoadSharedKey(Database database)
     {
-        if (options.TokenSecret.Length > 0)
+        using var connection = database.OpenAsync(CancellationToken.None).GetAwaiter().GetResult();
+        connection.Execute("INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING",
+            new { key = SharedKeySetting, value = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) });
+        var key = connection.ExecuteScalar<string>("SELECT value FROM settings WHERE key = @key", new { key = SharedKeySetting }) ?? "";
+        if (key.Length < 32)
         {
-            return Encoding.UTF8.GetBytes(options.TokenSecret);
+            throw new InvalidOperationException(
+                $"The link signing key in the database (settings '{SharedKeySetting}') is shorter than 32 characters; delete that row so a new one is generated, or set Subscribers:TokenSecret.");
         }
 
+        return Encoding.UTF8.GetBytes(key);
+    }
+
+    private const string SharedKeySetting = "link-signing-key";
+
+    private static byte[] LoadKey(SubscribersOptions options, string contentRoot)
+    {
         var path = Path.GetFullPath(options.TokenSecretFile, contentRoot);
         if (File.Exists(path))
         {

@@ -1,6 +1,9 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Syndicate.Storage;
 using Syndicate.Subscribers;
+using Syndicate.Testing;
 using Syndicate.Tests.Support;
 
 namespace Syndicate.Tests.Subscribers;
@@ -50,8 +53,37 @@ public sealed class TokenSecretFileTests : IDisposable
         Assert.DoesNotContain("secret", failure, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _folder.Dispose();
+    [Fact]
+    public void Load_Postgres_NodesShareOneGeneratedKeyThroughTheDatabase()
+    {
+        Assert.SkipUnless(TestDatabase.IsPostgres, $"needs a PostgreSQL server ({TestDatabase.ServerVariable}); .ci/run's second pass sets it");
+        using var database = TestDatabase.Create(_folder.Path);
+        var storage = Options.Create(new StorageOptions { Provider = database.Provider, ConnectionString = database.ConnectionString });
+        using var first = new Database(storage, new TestHostEnvironment(_folder.Path), TimeProvider.System, NullLogger<Database>.Instance);
+        using var second = new Database(storage, new TestHostEnvironment(_folder.Path), TimeProvider.System, NullLogger<Database>.Instance);
+        var nodeA = new TokenSigner(Options.Create(new SubscribersOptions()), new TestHostEnvironment(_folder.Path), first);
+        var nodeB = new TokenSigner(Options.Create(new SubscribersOptions()), new TestHostEnvironment(_folder.Path), second);
 
-    private TokenSigner Signer() =>
-        new(Options.Create(new SubscribersOptions()), new TestHostEnvironment(_folder.Path));
+        var link = nodeA.Create(TokenPurpose.Unsubscribe, 42, DateTimeOffset.UnixEpoch);
+
+        Assert.True(nodeB.TryRead(link, TokenPurpose.Unsubscribe, out var subscriber, out _));
+        Assert.Equal(42, subscriber);
+        Assert.False(File.Exists(_folder.Combine("data/token-secret")));
+        Assert.False(new TokenSigner(RandomNumberGenerator.GetBytes(32)).TryRead(link, TokenPurpose.Unsubscribe, out _, out _));
+    }
+
+    public void Dispose()
+    {
+        _database?.Dispose();
+        _folder.Dispose();
+    }
+
+    private Database? _database;
+
+    private TokenSigner Signer()
+    {
+        _database = new Database(Options.Create(new StorageOptions { ConnectionString = "Data Source=data/signer.db" }),
+            new TestHostEnvironment(_folder.Path), TimeProvider.System, NullLogger<Database>.Instance);
+        return new(Options.Create(new SubscribersOptions()), new TestHostEnvironment(_folder.Path), _database);
+    }
 }
