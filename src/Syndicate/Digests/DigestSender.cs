@@ -87,8 +87,21 @@ internal sealed class DigestSender(
                 var claimedAt = time.GetUtcNow();
                 var people = await outage.RetryAsync($"reading subscribers of digest {digestId}",
                     () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), cancellationToken), cancellationToken);
-                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
-                    async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool, token));
+                using (var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    var heartbeat = KeepClaimsAsync(digestId, batch, sending.Token);
+                    try
+                    {
+                        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
+                            async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool, token));
+                    }
+                    finally
+                    {
+                        await sending.CancelAsync();
+                        await heartbeat;
+                    }
+                }
+
                 // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
                 if (progress is not null && !outage.IsOut && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
                     && await store.FindAsync(digestId, cancellationToken) is { } current)
@@ -171,6 +184,35 @@ internal sealed class DigestSender(
         {
             await RecordAsync(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason, cancellationToken);
             DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Renews the batch's claims every third of Digest:ClaimLease while it is being sent, so a slow send
+    /// (a cold start, a slow server) never lets another sender take over a delivery this one is making.
+    /// Only a sender that stops, or stalls for a whole lease, loses its claims.
+    /// </summary>
+    private async Task KeepClaimsAsync(long digestId, IReadOnlyList<ClaimedDelivery> batch, CancellationToken sending)
+    {
+        var ids = batch.Select(delivery => delivery.Id).ToArray();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.Value.ClaimLease / 3, time, sending);
+                try
+                {
+                    await store.RenewClaimsAsync(ids, Sender, time.GetUtcNow(), sending);
+                }
+                catch (Exception ex) when (Database.IsUnavailable(ex))
+                {
+                    outage.Failed($"renewing claims of digest {digestId}", ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (sending.IsCancellationRequested)
+        {
+            // The batch is done.
         }
     }
 

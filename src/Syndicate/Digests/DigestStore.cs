@@ -126,6 +126,18 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { deliveryId, sender, at = DbTime.Text(now) }), cancellationToken) == 1;
     }
 
+    /// <summary>Extends this sender's claims on a batch still being sent; returns how many it still held.</summary>
+    public async Task<int> RenewClaimsAsync(IReadOnlyCollection<long> deliveryIds, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = deliveryIds.ToArray();
+        return await WriteAsync(() => connection.ExecuteAsync(
+            database.IsPostgres
+                ? "UPDATE deliveries SET claimed_at = @at WHERE id = ANY(@ids) AND status = 'claimed' AND claimed_by = @sender"
+                : "UPDATE deliveries SET claimed_at = @at WHERE id IN @ids AND status = 'claimed' AND claimed_by = @sender",
+            new { ids, sender, at = DbTime.Text(now) }), cancellationToken);
+    }
+
     /// <summary>Records a delivery's outcome, only while <paramref name="sender"/> still holds its claim.</summary>
     public async Task MarkAsync(long deliveryId, string sender, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt,
         string? error, CancellationToken cancellationToken)

@@ -50,7 +50,14 @@ internal sealed class DigestScheduleStartup(
         var stored = await scheduler.GetTrigger(DigestJob.TriggerKey, cancellationToken) as ICronTrigger;
         if (stored is null)
         {
-            await scheduler.ScheduleJob(trigger, cancellationToken: cancellationToken);
+            try
+            {
+                await scheduler.ScheduleJob(trigger, cancellationToken: cancellationToken);
+            }
+            catch (ObjectAlreadyExistsException)
+            {
+                // Another node of the cluster, starting at the same moment, stored it first: one trigger for all.
+            }
         }
         else if (stored.CronExpressionString != digest.Schedule || stored.TimeZone.Id != zone.Id)
         {

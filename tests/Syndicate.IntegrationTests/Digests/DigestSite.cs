@@ -215,6 +215,9 @@ internal sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, as the service writes it into its delivery claims (host:pid).</summary>
+    public int Id => _process.Id;
+
     public static ChildProcess Start(string workingDirectory, string[] arguments)
     {
         var start = new ProcessStartInfo(SyndicateCli.DotnetHost())
