@@ -32,7 +32,7 @@ public sealed class ClusterTests
         var settings = new Dictionary<string, string?>
         {
             ["Digest:Schedule"] = $"{slot.Second} {slot.Minute} {slot.Hour} {slot.Day} {slot.Month} ? {slot.Year}",
-            ["Digest:ClaimLease"] = "00:00:05",
+            ["Digest:ClaimLease"] = "00:00:10",
             ["Mail:Smtp:MaxConnections"] = MaxConnections.ToString(CultureInfo.InvariantCulture),
         };
         var nodes = new List<ClusterNode>();
@@ -71,7 +71,7 @@ public sealed class ClusterTests
         Assert.InRange(beforeKill, 1000, Subscribers - 1);
         var survivors = nodes.Where(n => n != victim).ToList();
 
-        // The survivors take over the victim's claims once their lease (5 s) ran out, and finish.
+        // The survivors take over the victim's claims once their lease (10 s) ran out, and finish.
         var digest = await Eventually.ValueAsync(() => Task.FromResult(site.Digest(1)), d => d.Status == "done",
             "digest 1 done", TimeSpan.FromSeconds(240));
 
