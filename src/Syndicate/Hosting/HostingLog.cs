@@ -25,4 +25,8 @@ internal static partial class HostingLog
 
     [LoggerMessage(6007, LogLevel.Information, "Add a subscriber with `dotnet run --project src/Syndicate -- subscribers add you@example.org --confirmed`, or through the form at {Address}/subscribe; subscribers live in {Database}")]
     public static partial void HowToSubscribe(ILogger logger, string address, string database);
+
+    [LoggerMessage(6008, LogLevel.Information,
+        "Cluster node {Node}: every node on {Database} shares the digest schedule (Quartz clustering, one node fires each slot) and sends a share of each digest; run as many as you like with the same settings and posts folder")]
+    public static partial void ClusterNode(ILogger logger, string node, string database);
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Syndicate.Digests;
 using Syndicate.Feeds;
 using Syndicate.Mail;
 using Syndicate.Posts;
@@ -13,7 +14,8 @@ namespace Syndicate.Hosting;
 /// <summary>Says, once the web server listens, where everything is: a newcomer's map of the running service.</summary>
 internal sealed class StartupSummary(
     IHostApplicationLifetime lifetime, IServer server, PostCatalog catalog, FeedOutput output, FeedStore store,
-    IOptions<MailOptions> mail, IHostEnvironment environment, Database database, ILogger<StartupSummary> logger) : IHostedService
+    IOptions<MailOptions> mail, IHostEnvironment environment, Database database, DigestSender sender, ILogger<StartupSummary> logger)
+    : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -33,6 +35,10 @@ internal sealed class StartupSummary(
             }
 
             HostingLog.HowToSubscribe(logger, address.TrimEnd('/'), database.Location);
+            if (database.IsPostgres)
+            {
+                HostingLog.ClusterNode(logger, sender.Sender, database.Location);
+            }
         });
         return Task.CompletedTask;
     }
