@@ -28,6 +28,7 @@ internal sealed class DigestResumer(DigestService digests, DatabaseOutage outage
             try
             {
                 await digests.ResumeAsync(options.Value.ClaimLease, stoppingToken);
+                outage.Recovered();
             }
             catch (Exception ex) when (Database.IsUnavailable(ex))
             {
