@@ -156,7 +156,10 @@ public sealed class BuildCommandTests : IDisposable
         _site.WritePost("2026-05-02-second.md", "Second good post", "2026-05-02 09:30:00 +0200", ["one", "two"], "Some *Markdown* with a [link](/about/).");
     }
 
-    /// <summary>appsettings.json in the content root; Site:Title and Author match what RunningService sets.</summary>
+    /// <summary>
+    /// appsettings.json in the content root; Site:Title and Author match what RunningService sets. The storage is the
+    /// site's own database (the provider the suite runs on) unless <paramref name="provider"/> is a wrong one.
+    /// </summary>
     private void WriteSettings(string baseUrl = TestSite.BaseUrl, string provider = "Sqlite", string postsFolder = "posts")
     {
         var settings = new
@@ -164,7 +167,11 @@ public sealed class BuildCommandTests : IDisposable
             Site = new { Title = "Integration blog", Author = "Ida Tester", BaseUrl = baseUrl },
             Posts = new { Folder = postsFolder },
             Feeds = new { OutputFolder = "out" },
-            Storage = new { Provider = provider },
+            Storage = new
+            {
+                Provider = provider == "Sqlite" ? _site.Database.Provider : provider,
+                _site.Database.ConnectionString,
+            },
         };
         File.WriteAllText(Path.Combine(_site.Root, "appsettings.json"), JsonSerializer.Serialize(settings));
     }

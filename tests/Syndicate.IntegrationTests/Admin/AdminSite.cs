@@ -26,7 +26,7 @@ using Syndicate.Web;
 namespace Syndicate.IntegrationTests.Admin;
 
 /// <summary>
-/// A test site for the admin API: its own SQLite file (data/a.db), an in-process SMTP server, an archive post
+/// A test site for the admin API: its own database (the SQLite file data/a.db or a PostgreSQL database), an in-process SMTP server, an archive post
 /// recorded as the baseline, active subscribers a01@example.test..., one new post for the next digest, and the
 /// real service on Kestrel at 127.0.0.1:0 with /admin on (or off), its log recorded.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class AdminSite : IAsyncDisposable
 
     private AdminSite(SmtpTestServer server) => Server = server;
 
-    public TestSite Site { get; } = new();
+    public TestSite Site { get; } = new("data/a.db");
 
     public SmtpTestServer Server { get; }
 
@@ -48,22 +48,19 @@ internal sealed class AdminSite : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
-    public string DatabaseFile => Path.Combine(Site.Root, "data", "a.db");
-
     public static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public static async Task<AdminSite> CreateAsync() => new(await SmtpTestServer.StartAsync());
 
     public static string Subscriber(int i) => $"a{i:00}@example.test";
 
-    public Dictionary<string, string?> Settings(string? apiKey) => new(StringComparer.OrdinalIgnoreCase)
+    public Dictionary<string, string?> Settings(string? apiKey) => new(Site.Database.Settings, StringComparer.OrdinalIgnoreCase)
     {
         ["Urls"] = "http://127.0.0.1:0",
         ["Site:Title"] = "Admin blog",
         ["Site:BaseUrl"] = TestSite.BaseUrl,
         ["Posts:Folder"] = "posts",
         ["Feeds:OutputFolder"] = "out",
-        ["Storage:ConnectionString"] = "Data Source=data/a.db",
         ["Subscribers:TokenSecret"] = "admin-integration-token-secret-0123456789abcdef",
         ["Mail:Mode"] = "Smtp",
         ["Mail:From"] = "Admin blog <news@blog.example.test>",
@@ -107,6 +104,7 @@ internal sealed class AdminSite : IAsyncDisposable
     public async Task StartAsync(string? apiKey = ApiKey)
     {
         var wired = false;
+        ServiceStorage.Prepare();
         var app = SyndicateProgram.CreateService(Site.Root, builder =>
         {
             builder.Configuration.AddInMemoryCollection(Settings(apiKey));
@@ -208,7 +206,7 @@ internal sealed class AdminSite : IAsyncDisposable
     /// <summary>Delivery rows of a digest as (email, status), read with a connection that pools nothing.</summary>
     public IReadOnlyList<(string Email, string Status)> Deliveries(long digestId)
     {
-        using var connection = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False");
+        using var connection = Site.Database.Open();
         return connection.Query<(string, string)>(
             "SELECT s.email, d.status FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.digest_id = @digestId ORDER BY d.id",
             new { digestId }).ToList();

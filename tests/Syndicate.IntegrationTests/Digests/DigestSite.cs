@@ -20,8 +20,8 @@ using Syndicate.Subscribers;
 namespace Syndicate.IntegrationTests.Digests;
 
 /// <summary>
-/// A test site whose digests go by SMTP to an in-process <see cref="SmtpTestServer"/>: its own SQLite file
-/// (data/d.db), an archive post recorded as the baseline, N active subscribers, one new post; the real services
+/// A test site whose digests go by SMTP to an in-process <see cref="SmtpTestServer"/>: its own database
+/// (the SQLite file data/d.db or a PostgreSQL database), an archive post recorded as the baseline, N active subscribers, one new post; the real services
 /// in process (<see cref="OpenAsync"/>) or the CLI as a child process over appsettings.json.
 /// </summary>
 internal sealed partial class DigestSite : IAsyncDisposable
@@ -30,13 +30,11 @@ internal sealed partial class DigestSite : IAsyncDisposable
 
     private DigestSite(SmtpTestServer server) => Server = server;
 
-    public TestSite Site { get; } = new();
+    public TestSite Site { get; } = new("data/d.db");
 
     public SmtpTestServer Server { get; }
 
     public string Root => Site.Root;
-
-    public string DatabaseFile => Path.Combine(Site.Root, "data", "d.db");
 
     public static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -45,13 +43,12 @@ internal sealed partial class DigestSite : IAsyncDisposable
     /// <summary>The settings the in-process services and appsettings.json share; <paramref name="extra"/> wins.</summary>
     public Dictionary<string, string?> Settings(IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        var settings = new Dictionary<string, string?>(Site.Database.Settings, StringComparer.OrdinalIgnoreCase)
         {
             ["Site:Title"] = "Digest blog",
             ["Site:BaseUrl"] = TestSite.BaseUrl,
             ["Posts:Folder"] = "posts",
             ["Feeds:OutputFolder"] = "out",
-            ["Storage:ConnectionString"] = "Data Source=data/d.db",
             ["Subscribers:TokenSecret"] = TokenSecret,
             ["Mail:Mode"] = "Smtp",
             ["Mail:From"] = "Digest blog <news@blog.example.test>",
@@ -136,7 +133,7 @@ internal sealed partial class DigestSite : IAsyncDisposable
     /// <summary>Delivery rows of a digest as (email, status, attempts, last error), read with a connection that pools nothing.</summary>
     public IReadOnlyList<(string Email, string Status, long Attempts, string? Error)> Deliveries(long digestId)
     {
-        using var connection = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False");
+        using var connection = Site.Database.Open();
         return connection.Query<(string, string, long, string?)>(
             "SELECT s.email, d.status, d.attempts, d.last_error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.digest_id = @digestId ORDER BY s.id",
             new { digestId }).ToList();

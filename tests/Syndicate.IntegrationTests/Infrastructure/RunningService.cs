@@ -45,12 +45,18 @@ internal sealed class RunningService : IAsyncDisposable
             ["Posts:Folder"] = "posts",
             ["Feeds:OutputFolder"] = "out",
         };
+        foreach (var (key, value) in site.Database.Settings)
+        {
+            configuration[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;
         }
 
         var logs = new LogRecorder();
+        ServiceStorage.Prepare();
         var app = SyndicateProgram.CreateService(site.Root, builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);

@@ -1,21 +1,35 @@
 using System.Text;
+using Syndicate.Testing;
 
 namespace Syndicate.IntegrationTests.Infrastructure;
 
-/// <summary>One test's content root: a fresh temp folder with posts/ and out/, deleted afterwards.</summary>
+/// <summary>
+/// One test's content root: a fresh temp folder with posts/ and out/, and the site's database (the SQLite file
+/// <c>databaseFile</c> under it, or a PostgreSQL database of its own), both deleted afterwards.
+/// </summary>
 internal sealed class TestSite : IDisposable
 {
     public const string BaseUrl = "https://blog.example.test";
 
-    public TestSite()
+    private readonly Lazy<TestDatabase> _database;
+
+    public TestSite(string databaseFile = "data/syndicate.db")
     {
         Root = Path.Combine(Path.GetTempPath(), "syndicate-it", Guid.NewGuid().ToString("N"));
         Posts = Path.Combine(Root, "posts");
         Output = Path.Combine(Root, "out");
         Directory.CreateDirectory(Posts);
+        DatabaseFile = Path.Combine(Root, databaseFile.Replace('/', Path.DirectorySeparatorChar));
+        _database = new Lazy<TestDatabase>(() => TestDatabase.Create(Root, databaseFile));
     }
 
     public string Root { get; }
+
+    /// <summary>Where the SQLite file is when the suite runs on SQLite.</summary>
+    public string DatabaseFile { get; }
+
+    /// <summary>The site's database, created on first use; its <see cref="TestDatabase.Settings"/> go into every configuration of the site.</summary>
+    public TestDatabase Database => _database.Value;
 
     public string Posts { get; }
 
@@ -89,6 +103,11 @@ internal sealed class TestSite : IDisposable
 
     public void Dispose()
     {
+        if (_database.IsValueCreated)
+        {
+            _database.Value.Dispose();
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Data.Sqlite;
 using MimeKit;
 using Syndicate.IntegrationTests.Digests;
 using Syndicate.IntegrationTests.Infrastructure;
+using Syndicate.Testing;
 
 namespace Syndicate.IntegrationTests.Operator;
 
@@ -41,12 +41,13 @@ internal static partial class OperatorChecks
     /// </summary>
     public static string Dump(DigestSite site)
     {
-        using var connection = new SqliteConnection($"Data Source={site.DatabaseFile};Pooling=False");
-        connection.Open();
+        using var connection = site.Site.Database.Open();
         var tables = new List<string>();
         using (var list = connection.CreateCommand())
         {
-            list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'QRTZ%' AND name NOT LIKE 'sqlite%' ORDER BY name";
+            list.CommandText = TestDatabase.IsPostgres
+                ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'qrtz%' ORDER BY table_name"
+                : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'QRTZ%' AND name NOT LIKE 'sqlite%' ORDER BY name";
             using var reader = list.ExecuteReader();
             while (reader.Read())
             {
@@ -59,16 +60,24 @@ internal static partial class OperatorChecks
         {
             text.Append("## ").AppendLine(table);
             using var select = connection.CreateCommand();
-            select.CommandText = $"SELECT * FROM \"{table}\" ORDER BY rowid";
+            select.CommandText = $"SELECT * FROM \"{table}\"";
             using var reader = select.ExecuteReader();
+            var rows = new List<string>();
             while (reader.Read())
             {
+                var row = new StringBuilder();
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    text.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append(" | ");
+                    row.Append(reader.GetName(i)).Append('=').Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)).Append(" | ");
                 }
 
-                text.AppendLine();
+                rows.Add(row.ToString());
+            }
+
+            // Sorted as text: an updated row keeps its place, whatever order the provider returns rows in.
+            foreach (var row in rows.Order(StringComparer.Ordinal))
+            {
+                text.AppendLine(row);
             }
         }
 
@@ -78,8 +87,7 @@ internal static partial class OperatorChecks
     /// <summary>One number from the database (a count), read without pooling.</summary>
     public static long Scalar(DigestSite site, string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={site.DatabaseFile};Pooling=False");
-        connection.Open();
+        using var connection = site.Site.Database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);

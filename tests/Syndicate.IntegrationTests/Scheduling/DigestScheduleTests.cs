@@ -5,7 +5,7 @@ using Syndicate.Scheduling;
 namespace Syndicate.IntegrationTests.Scheduling;
 
 /// <summary>
-/// The digest schedule on Quartz's persistent store in the service's SQLite file: a fresh file per test,
+/// The digest schedule on Quartz's persistent store in the service's database: a fresh SQLite file or PostgreSQL database per test,
 /// hosts started and stopped on it as the service would be, IScheduledDigests recorded.
 /// </summary>
 public sealed class DigestScheduleTests : IDisposable
@@ -30,7 +30,7 @@ public sealed class DigestScheduleTests : IDisposable
     [Fact]
     public async Task Start_NewDatabase_CreatesQuartzTablesAndStoresTheCronTrigger()
     {
-        await using (var host = await ScheduleHost.StartAsync(_site.Root, "0 0 9 ? * MON", "Europe/Berlin"))
+        await using (var host = await ScheduleHost.StartAsync(_site, "0 0 9 ? * MON", "Europe/Berlin"))
         {
             var ready = Assert.Single(host.Logs.WithId(4501));
             // The next fire time is told in the digest's zone: 09:00 Berlin, whichever offset the date has.
@@ -38,16 +38,18 @@ public sealed class DigestScheduleTests : IDisposable
             Assert.Matches(@"\d{4}-\d\d-\d\d 09:00:00 \+0[12]:00", ready.Message);
         }
 
-        var tables = await ScheduleHost.QueryAsync<string>(_site.Root, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'QRTZ!_%' ESCAPE '!' ORDER BY name");
+        var tables = await ScheduleHost.QueryAsync<string>(_site, Syndicate.Testing.TestDatabase.IsPostgres
+            ? "SELECT upper(table_name) AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'qrtz!_%' ESCAPE '!' ORDER BY upper(table_name) COLLATE \"C\""
+            : "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'QRTZ!_%' ESCAPE '!' ORDER BY name");
         Assert.Equal(QuartzTables, tables);
-        Assert.Contains(3L, await ScheduleHost.QueryAsync<long>(_site.Root, "SELECT version FROM schema_version"));
+        Assert.Contains(3L, await ScheduleHost.QueryAsync<long>(_site, "SELECT version FROM schema_version"));
 
         var cron = Assert.Single(await ScheduleHost.QueryAsync<(string SchedName, string TriggerName, string Expression, string Zone)>(
-            _site.Root, "SELECT SCHED_NAME, TRIGGER_NAME, CRON_EXPRESSION, TIME_ZONE_ID FROM QRTZ_CRON_TRIGGERS"));
+            _site, "SELECT SCHED_NAME, TRIGGER_NAME, CRON_EXPRESSION, TIME_ZONE_ID FROM QRTZ_CRON_TRIGGERS"));
         Assert.Equal((SchedulingServices.SchedulerName, DigestJob.TriggerKey.Name, "0 0 9 ? * MON", "Europe/Berlin"), cron);
 
         var trigger = Assert.Single(await ScheduleHost.QueryAsync<(string JobName, long MisfireInstruction)>(
-            _site.Root, "SELECT JOB_NAME, MISFIRE_INSTR FROM QRTZ_TRIGGERS"));
+            _site, "SELECT JOB_NAME, MISFIRE_INSTR FROM QRTZ_TRIGGERS"));
         Assert.Equal(DigestJob.Key.Name, trigger.JobName);
         Assert.Equal((long)CronTriggerMisfireInstruction.FireAndProceed, trigger.MisfireInstruction);
     }
@@ -55,7 +57,7 @@ public sealed class DigestScheduleTests : IDisposable
     [Fact]
     public async Task Schedule_EveryTwoSeconds_RunsTheDigestForEachScheduledFireTime()
     {
-        await using var host = await ScheduleHost.StartAsync(_site.Root, EveryTwoSeconds);
+        await using var host = await ScheduleHost.StartAsync(_site, EveryTwoSeconds);
 
         var calls = await Eventually.ObservedAsync(() => host.Digests.Calls, calls => calls.Count >= 2, "two scheduled digest runs");
 
@@ -73,7 +75,7 @@ public sealed class DigestScheduleTests : IDisposable
     public async Task Restart_AfterThreeMissedSlots_FiresOnceForThemAndKeepsTheSchedule()
     {
         DateTimeOffset stoppedAt;
-        await using (var first = await ScheduleHost.StartAsync(_site.Root, EveryTwoSeconds))
+        await using (var first = await ScheduleHost.StartAsync(_site, EveryTwoSeconds))
         {
             await Eventually.ObservedAsync(() => first.Digests.Calls, calls => calls.Count >= 1, "a run before the stop");
             await first.StopAsync();
@@ -84,7 +86,7 @@ public sealed class DigestScheduleTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(7), TestContext.Current.CancellationToken);
         var restartedAt = TimeProvider.System.GetUtcNow();
 
-        await using var second = await ScheduleHost.StartAsync(_site.Root, EveryTwoSeconds);
+        await using var second = await ScheduleHost.StartAsync(_site, EveryTwoSeconds);
         Assert.Single(second.Logs.WithId(4502));
         var calls = await Eventually.ObservedAsync(() => second.Digests.Calls, calls => calls.Count >= 3, "the catch-up run and two on schedule");
 
@@ -108,17 +110,17 @@ public sealed class DigestScheduleTests : IDisposable
     [Fact]
     public async Task Restart_WithChangedSchedule_ReplacesTheStoredTrigger()
     {
-        await using (var first = await ScheduleHost.StartAsync(_site.Root, "0 0 9 ? * MON"))
+        await using (var first = await ScheduleHost.StartAsync(_site, "0 0 9 ? * MON"))
         {
             Assert.Empty(first.Logs.WithId(4503));
         }
 
-        await using (var second = await ScheduleHost.StartAsync(_site.Root, "0 0 9 ? * MON"))
+        await using (var second = await ScheduleHost.StartAsync(_site, "0 0 9 ? * MON"))
         {
             Assert.Empty(second.Logs.WithId(4503));
         }
 
-        await using (var third = await ScheduleHost.StartAsync(_site.Root, "0 30 7 ? * *", "Europe/Berlin"))
+        await using (var third = await ScheduleHost.StartAsync(_site, "0 30 7 ? * *", "Europe/Berlin"))
         {
             var replaced = Assert.Single(third.Logs.WithId(4503));
             Assert.Contains("0 0 9 ? * MON", replaced.Message, StringComparison.Ordinal);
@@ -126,9 +128,9 @@ public sealed class DigestScheduleTests : IDisposable
         }
 
         var cron = Assert.Single(await ScheduleHost.QueryAsync<(string Expression, string Zone)>(
-            _site.Root, "SELECT CRON_EXPRESSION, TIME_ZONE_ID FROM QRTZ_CRON_TRIGGERS"));
+            _site, "SELECT CRON_EXPRESSION, TIME_ZONE_ID FROM QRTZ_CRON_TRIGGERS"));
         Assert.Equal(("0 30 7 ? * *", "Europe/Berlin"), cron);
-        Assert.Single(await ScheduleHost.QueryAsync<string>(_site.Root, "SELECT TRIGGER_NAME FROM QRTZ_TRIGGERS"));
+        Assert.Single(await ScheduleHost.QueryAsync<string>(_site, "SELECT TRIGGER_NAME FROM QRTZ_TRIGGERS"));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Dapper;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,8 +12,8 @@ using Syndicate.Storage;
 namespace Syndicate.IntegrationTests.Scheduling;
 
 /// <summary>
-/// A plain host with what the schedule needs and nothing else: Database on a real SQLite file under the
-/// content root, the digest options, AddScheduling, and a recording IScheduledDigests in place of
+/// A plain host with what the schedule needs and nothing else: Database on the test site's own database (a
+/// SQLite file under the content root or a PostgreSQL database), the digest options, AddScheduling, and a recording IScheduledDigests in place of
 /// DigestService. Started and stopped like the service, so a second one on the same folder is a restart.
 /// </summary>
 internal sealed class ScheduleHost : IAsyncDisposable
@@ -32,12 +31,11 @@ internal sealed class ScheduleHost : IAsyncDisposable
 
     public LogRecorder Logs { get; }
 
-    public static async Task<ScheduleHost> StartAsync(string contentRoot, string schedule, string timeZone = "UTC")
+    public static async Task<ScheduleHost> StartAsync(TestSite site, string schedule, string timeZone = "UTC")
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = site.Root, DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(site.Database.Settings)
         {
-            ["Storage:ConnectionString"] = "Data Source=data/syndicate.db",
             ["Digest:Schedule"] = schedule,
             ["Digest:TimeZone"] = timeZone,
         });
@@ -67,13 +65,10 @@ internal sealed class ScheduleHost : IAsyncDisposable
         return new ScheduleHost(host, digests, logs);
     }
 
-    public static string DatabasePath(string contentRoot) => Path.Combine(contentRoot, "data", "syndicate.db");
-
-    /// <summary>Runs a query on the host's database file with a connection of the test's own.</summary>
-    public static async Task<List<T>> QueryAsync<T>(string contentRoot, string sql)
+    /// <summary>Runs a query on the site's database with a connection of the test's own.</summary>
+    public static async Task<List<T>> QueryAsync<T>(TestSite site, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath(contentRoot)}");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = site.Database.Open();
         return (await connection.QueryAsync<T>(sql)).AsList();
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
+using System.Text.Json;
+using Dapper;
 using MimeKit;
 using Syndicate.IntegrationTests.Infrastructure;
 using Syndicate.Subscribers;
@@ -7,18 +8,18 @@ using Syndicate.Subscribers;
 namespace Syndicate.IntegrationTests.Subscribers;
 
 /// <summary>
-/// A test site with its own SQLite file (data/s.db), pickup folder (outbox/) and a known token key, so a test can
+/// A test site with its own database (the SQLite file data/s.db or a PostgreSQL database), pickup folder (outbox/) and a known token key, so a test can
 /// read the rows, the .eml files, and make the tokens a digest mail would carry.
 /// </summary>
 internal sealed class SubscriberSite : IDisposable
 {
     public const string TokenSecret = "integration-token-secret-0123456789abcdef0123456789";
 
-    public TestSite Site { get; } = new();
+    public TestSite Site { get; } = new("data/s.db");
 
     public string Root => Site.Root;
 
-    public string DatabaseFile => Path.Combine(Site.Root, "data", "s.db");
+    public string DatabaseFile => Site.DatabaseFile;
 
     public string Outbox => Path.Combine(Site.Root, "outbox");
 
@@ -27,9 +28,8 @@ internal sealed class SubscriberSite : IDisposable
     /// <summary>The settings for the in-process host; RequestsPerMinute high unless the test is about the limit.</summary>
     public Dictionary<string, string?> Settings(int? requestsPerMinute = 1000)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(Site.Database.Settings)
         {
-            ["Storage:ConnectionString"] = "Data Source=" + DatabaseFile,
             ["Mail:PickupFolder"] = Outbox,
             ["Subscribers:TokenSecret"] = TokenSecret,
         };
@@ -47,7 +47,7 @@ internal sealed class SubscriberSite : IDisposable
     public void WriteAppSettings() => File.WriteAllText(Path.Combine(Site.Root, "appsettings.json"), $$"""
         {
           "Site": { "Title": "CLI blog", "BaseUrl": "{{TestSite.BaseUrl}}" },
-          "Storage": { "ConnectionString": "Data Source=data/s.db" },
+          "Storage": { "Provider": {{JsonSerializer.Serialize(Site.Database.Provider)}}, "ConnectionString": {{JsonSerializer.Serialize(Site.Database.ConnectionString)}} },
           "Mail": { "Mode": "Pickup", "PickupFolder": "outbox", "From": "Blog <news@blog.example.test>" },
           "Subscribers": { "TokenSecret": "{{TokenSecret}}" }
         }
@@ -68,32 +68,41 @@ internal sealed class SubscriberSite : IDisposable
     /// <summary>The row of an address (id, status, name), or null; read with a connection of its own that pools nothing.</summary>
     public (long Id, string Status, string Name)? Row(string email)
     {
-        if (!File.Exists(DatabaseFile))
+        if (!Exists())
         {
             return null;
         }
 
-        using var connection = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False;Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, status, name FROM subscribers WHERE email_key = $key";
-        command.Parameters.AddWithValue("$key", email.ToLowerInvariant());
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1), reader.GetString(2)) : null;
+        using var connection = Site.Database.Open(readOnly: true);
+        var rows = connection.Query<(long, string, string)>(
+            "SELECT id, status, name FROM subscribers WHERE email_key = @key", new { key = email.ToLowerInvariant() }).ToList();
+        return rows.Count == 0 ? null : rows.Single();
     }
 
     public long RowCount()
     {
-        if (!File.Exists(DatabaseFile))
+        if (!Exists())
         {
             return 0;
         }
 
-        using var connection = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False;Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM subscribers";
-        return (long)command.ExecuteScalar()!;
+        using var connection = Site.Database.Open(readOnly: true);
+        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM subscribers");
+    }
+
+    /// <summary>
+    /// Whether the site's database has been created with its schema: the SQLite file exists, or the subscribers
+    /// table does in the PostgreSQL database.
+    /// </summary>
+    public bool Exists()
+    {
+        if (!Syndicate.Testing.TestDatabase.IsPostgres)
+        {
+            return File.Exists(DatabaseFile);
+        }
+
+        using var connection = Site.Database.Open(readOnly: true);
+        return connection.ExecuteScalar<bool>("SELECT to_regclass('subscribers') IS NOT NULL");
     }
 
     public void Dispose() => Site.Dispose();

@@ -17,7 +17,7 @@ using Syndicate.Tests.Support;
 namespace Syndicate.Tests.Digests;
 
 /// <summary>
-/// The real digest services (AddSyndicate) over a test's own folder: posts/, a real SQLite file in data/, a fake
+/// The real digest services (AddSyndicate) over a test's own folder: posts/, a real database (a SQLite file in data/ or a PostgreSQL database of the folder's own), a fake
 /// clock and a transport that records every message. A second harness over the same folder is the service
 /// restarted, possibly with other settings.
 /// </summary>
@@ -44,10 +44,14 @@ internal sealed class DigestHarness : IDisposable
             ["Site:Title"] = "Unit Blog",
             ["Site:BaseUrl"] = BaseUrl,
             ["Posts:Folder"] = "posts",
-            ["Storage:ConnectionString"] = "Data Source=data/digests.db",
             ["Mail:From"] = "Unit Blog <news@blog.example.org>",
             ["Subscribers:TokenSecret"] = TokenSecret,
         };
+        foreach (var (key, value) in Folder.Database("data/digests.db").Settings)
+        {
+            configuration[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             configuration[key] = value;

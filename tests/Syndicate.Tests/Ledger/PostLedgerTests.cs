@@ -82,11 +82,15 @@ public sealed class PostLedgerTests : IDisposable
         return _folder.Path;
     }
 
-    private Database Database() => new(
-        Options.Create(new StorageOptions { ConnectionString = "Data Source=data/ledger.db" }),
-        new TestHostEnvironment(_folder.Path),
-        TimeProvider.System,
-        NullLogger<Database>.Instance);
+    private Database Database()
+    {
+        var database = _folder.Database("data/ledger.db");
+        return new(
+            Options.Create(new StorageOptions { Provider = database.Provider, ConnectionString = database.ConnectionString }),
+            new TestHostEnvironment(_folder.Path),
+            TimeProvider.System,
+            NullLogger<Database>.Instance);
+    }
 
     private PostLedger Ledger(CatalogHarness site) => new(Database(), site.Time);
 

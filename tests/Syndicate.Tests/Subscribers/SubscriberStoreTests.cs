@@ -3,7 +3,7 @@ using Syndicate.Subscribers;
 
 namespace Syndicate.Tests.Subscribers;
 
-/// <summary>The subscribers table on a real SQLite file: inserts, reads, status moves and the case-blind unique key.</summary>
+/// <summary>The subscribers table on a real database (SQLite file or PostgreSQL): inserts, reads, status moves and the case-blind unique key.</summary>
 public sealed class SubscriberStoreTests : IDisposable
 {
     private readonly SubscribersHarness _harness = new();
@@ -18,7 +18,17 @@ public sealed class SubscriberStoreTests : IDisposable
         var added = await _harness.Store.TryAddAsync("Ann.Lee@example.org", "Ann Lee", SubscriberStatus.Pending, "form", SubscribersHarness.Start, Cancel);
 
         Assert.NotNull(added);
-        Assert.True(File.Exists(_harness.DatabaseFile), "the database is a file in the test's folder, created with its schema at first open");
+        if (!Syndicate.Testing.TestDatabase.IsPostgres)
+        {
+            Assert.True(File.Exists(_harness.DatabaseFile), "the database is a file in the test's folder, created with its schema at first open");
+        }
+
+        using (var connection = _harness.TestDatabase.Open(readOnly: true))
+        {
+            // Created with its schema at first open, on either provider.
+            Assert.Equal(1L, connection.ExecuteScalar<long>("SELECT COUNT(*) FROM subscribers"));
+        }
+
         var byEmail = await _harness.Store.FindByEmailAsync("Ann.Lee@example.org", Cancel);
         var byId = await _harness.Store.FindAsync(added.Id, Cancel);
         Assert.Equal(added, byEmail);
@@ -65,8 +75,10 @@ public sealed class SubscriberStoreTests : IDisposable
         await using var connection = await _harness.Database.OpenAsync(Cancel);
 
         // The unique key is in the schema, not only in the store's ON CONFLICT: a second writer cannot slip a duplicate in.
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => connection.ExecuteAsync(
+        var refused = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(
             "INSERT INTO subscribers (email, email_key, name, status, source, created_at) VALUES ('ANN@example.org', 'ann@example.org', '', 'pending', 'x', '2026-01-01T00:00:00Z')"));
+        // A constraint violation (SQLITE_CONSTRAINT, PostgreSQL's unique_violation), not some other failure.
+        Assert.True(refused is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 } or Npgsql.PostgresException { SqlState: "23505" }, refused.ToString());
     }
 
     [Fact]

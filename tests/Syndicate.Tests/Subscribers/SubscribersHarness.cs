@@ -15,7 +15,7 @@ using Syndicate.Tests.Templates;
 namespace Syndicate.Tests.Subscribers;
 
 /// <summary>
-/// The subscriber parts wired by hand over a real SQLite file in a test's own temp folder, a fake clock and a
+/// The subscriber parts wired by hand over a real database (a SQLite file in a test's own temp folder, or a PostgreSQL database of its own), a fake clock and a
 /// transport that records every message. One harness per test.
 /// </summary>
 internal sealed class SubscribersHarness : IDisposable
@@ -27,8 +27,9 @@ internal sealed class SubscribersHarness : IDisposable
         Folder = folder ?? new TempFolder();
         Options = subscribers ?? new SubscribersOptions { TokenSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) };
         var environment = new TestHostEnvironment(Folder.Path);
+        TestDatabase = Folder.Database("data/subscribers.db");
         Database = new Database(
-            Microsoft.Extensions.Options.Options.Create(new StorageOptions { ConnectionString = "Data Source=data/subscribers.db" }),
+            Microsoft.Extensions.Options.Options.Create(new StorageOptions { Provider = TestDatabase.Provider, ConnectionString = TestDatabase.ConnectionString }),
             environment,
             Time,
             NullLogger<Database>.Instance);
@@ -51,6 +52,9 @@ internal sealed class SubscribersHarness : IDisposable
     public RecordingTransport Transport { get; } = new();
 
     public Database Database { get; }
+
+    /// <summary>The SQLite file or PostgreSQL database the harness runs on.</summary>
+    public Syndicate.Testing.TestDatabase TestDatabase { get; }
 
     public SubscriberStore Store { get; }
 
