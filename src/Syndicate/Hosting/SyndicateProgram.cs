@@ -50,13 +50,14 @@ internal static class SyndicateProgram
 
     /// <summary>
     /// The service as a web application rooted at <paramref name="contentRoot"/>; <paramref name="configure"/>
-    /// lets a test add configuration or replace a service (a clock) before it is built.
+    /// lets a test add configuration or put in a service of its own (a clock). It runs before the service
+    /// registers its parts, so what it configures (Storage:Provider picks Quartz's store) is seen by them.
     /// </summary>
     public static WebApplication CreateService(string contentRoot, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot });
-        builder.Services.AddSyndicate().AddSyndicateService(builder.Configuration);
         configure?.Invoke(builder);
+        builder.Services.AddSyndicate().AddSyndicateService(builder.Configuration);
         if (string.IsNullOrWhiteSpace(builder.Configuration["Urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrls);

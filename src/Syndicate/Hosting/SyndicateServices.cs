@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
 using Syndicate.Feeds;
@@ -20,7 +21,8 @@ internal static class SyndicateServices
 {
     public static IServiceCollection AddSyndicate(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
+        // A clock registered before (a test's) stays.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSite();
         services.AddPosts();
         services.AddFeeds();

@@ -103,25 +103,13 @@ internal sealed class AdminSite : IAsyncDisposable
     /// <summary>Starts the service; <paramref name="apiKey"/> null leaves Admin:ApiKey empty (/admin off).</summary>
     public async Task StartAsync(string? apiKey = ApiKey)
     {
-        var wired = false;
-        ServiceStorage.Prepare();
         var app = SyndicateProgram.CreateService(Site.Root, builder =>
         {
             builder.Configuration.AddInMemoryCollection(Settings(apiKey));
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(Logs);
-            // Until Hosting/ registers the admin API itself (services.AddAdmin() and app.MapAdmin()), the test adds it.
-            wired = builder.Services.Any(d => d.ServiceType == typeof(AdminOperations));
-            if (!wired)
-            {
-                builder.Services.AddAdmin();
-            }
         });
-        if (!wired)
-        {
-            app.MapAdmin();
-        }
 
         try
         {

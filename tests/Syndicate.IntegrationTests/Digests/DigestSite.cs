@@ -139,30 +139,8 @@ internal sealed partial class DigestSite : IAsyncDisposable
             new { digestId }).ToList();
     }
 
-    public void WriteAppSettings(IReadOnlyDictionary<string, string?>? extra = null)
-    {
-        // Nested JSON from the flat keys, as an operator writes appsettings.json.
-        var root = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in Settings(extra))
-        {
-            var parts = key.Split(':');
-            var node = root;
-            foreach (var part in parts[..^1])
-            {
-                if (!node.TryGetValue(part, out var child))
-                {
-                    child = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
-                    node[part] = child;
-                }
-
-                node = (Dictionary<string, object>)child;
-            }
-
-            node[parts[^1]] = value ?? "";
-        }
-
-        File.WriteAllText(Path.Combine(Root, "appsettings.json"), JsonSerializer.Serialize(root));
-    }
+    /// <summary>The settings as the appsettings.json of the site's folder, for child processes.</summary>
+    public void WriteAppSettings(IReadOnlyDictionary<string, string?>? extra = null) => AppSettingsFile.Write(Root, Settings(extra));
 
     /// <summary>From now on the server accepts <paramref name="address"/> again.</summary>
     public void Accept(string address) => Server.Forget(address);

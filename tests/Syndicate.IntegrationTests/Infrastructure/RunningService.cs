@@ -56,7 +56,6 @@ internal sealed class RunningService : IAsyncDisposable
         }
 
         var logs = new LogRecorder();
-        ServiceStorage.Prepare();
         var app = SyndicateProgram.CreateService(site.Root, builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
