@@ -8,7 +8,8 @@ namespace Syndicate.Benchmarks;
 /// <summary>
 /// The feeds benchmark: generate the posts, time whole-process builds of Syndicate and Hugo on them,
 /// time one-post edits in a running service, and print the figures as Markdown tables.
-/// <c>generate FOLDER COUNT</c> only writes the posts; <c>phases CONTENT_ROOT</c> profiles one build in-process.
+/// <c>generate FOLDER COUNT</c> only writes the posts; <c>phases CONTENT_ROOT</c> profiles one build in-process;
+/// <c>mail-phases CONTENT_ROOT [DIGEST_ID]</c> the CPU of one digest message, step by step.
 /// </summary>
 internal static class BenchProgram
 {
@@ -24,6 +25,11 @@ internal static class BenchProgram
         if (args.Length >= 1 && args[0] == "mail")
         {
             return await MailBenchmark.RunAsync(args[1..], output);
+        }
+
+        if (args.Length is 2 or 3 && args[0] == "mail-phases")
+        {
+            return await MailPhases.RunAsync(Path.GetFullPath(args[1]), args.Length == 3 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 1, output);
         }
 
         if (args.Length == 2 && args[0] == "phases")

@@ -58,12 +58,21 @@ internal sealed class DigestMessages(
             new SubscriberModel(MailComposer.SingleLine(subscriber.Email), MailComposer.SingleLine(subscriber.Name)),
             unsubscribeUrl,
             new DigestInfo(content.DigestId, content.Date));
-        var rendered = content.Prepared.Render(this, model) ?? templates.Render(Template, model);
-        var message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text);
         var domain = composer.FromDomain;
-        message.MessageId = resendId == 0
+        var messageId = resendId == 0
             ? $"digest-{content.DigestId}.{subscriber.Id}@{domain}"
             : $"digest-{content.DigestId}.{subscriber.Id}.r{resendId}@{domain}";
+        MimeMessage message;
+        if (content.Prepared.Encode(this, model) is { } encoded)
+        {
+            message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, encoded.Text, encoded.Html, messageId);
+        }
+        else
+        {
+            var rendered = templates.Render(Template, model);
+            message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text, messageId);
+        }
+
         message.Headers.Add(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{domain}>");
         var unsubscribe = $"<{unsubscribeUrl}>";
         if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))
@@ -92,8 +101,9 @@ internal sealed class DigestMessages(
 
     /// <summary>
     /// The digest rendered once (Liquid, layout, CSS inlining) with marker values in place of the
-    /// subscriber's address, name and unsubscribe link, which are then put in per message: rendering
-    /// per subscriber cost milliseconds of CPU each. Two variants, with and without a name, keep
+    /// subscriber's address, name and unsubscribe link, and encoded once as quoted-printable; per message
+    /// only those values are encoded and put in (<see cref="QuotedPrintableTemplate"/>): rendering and
+    /// encoding per subscriber cost most of the CPU of a message. Two variants, with and without a name, keep
     /// <c>{% if subscriber.name %}</c> working. A template that transforms those values (a filter on
     /// them) leaves a marker behind; that digest then renders every message whole, as before.
     /// </summary>
@@ -102,19 +112,21 @@ internal sealed class DigestMessages(
         private const string EmailMarker = "zqxsyndicatesubscriberemailzqx";
         private const string NameMarker = "zqxsyndicatesubscribernamezqx";
         private const string UnsubscribeMarker = "zqxsyndicateunsubscribeurlzqx";
+        private static readonly string[] Markers = [EmailMarker, NameMarker, UnsubscribeMarker];
         private static readonly System.Text.Encodings.Web.HtmlEncoder Html =
             System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
         private readonly Lock _gate = new();
-        private RenderedMail? _named;
-        private RenderedMail? _unnamed;
+        private Variant? _named;
+        private Variant? _unnamed;
         private bool _disabled;
 
-        public RenderedMail? Render(DigestMessages owner, object model)
+        /// <summary>The text and HTML parts as quoted-printable for this subscriber; null when the digest must be rendered whole.</summary>
+        public (byte[] Text, byte[] Html)? Encode(DigestMessages owner, object model)
         {
             var digest = (DigestModel)model;
             var named = digest.Subscriber.Name.Length > 0;
-            RenderedMail? template;
+            Variant? variant;
             lock (_gate)
             {
                 if (_disabled)
@@ -122,44 +134,53 @@ internal sealed class DigestMessages(
                     return null;
                 }
 
-                template = named ? _named : _unnamed;
-                if (template is null)
+                variant = named ? _named : _unnamed;
+                if (variant is null)
                 {
-                    template = owner.RenderWhole(digest with
+                    var rendered = owner.RenderWhole(digest with
                     {
                         Subscriber = new SubscriberModel(EmailMarker, named ? NameMarker : ""),
                         UnsubscribeUrl = UnsubscribeMarker,
                     });
+                    variant = new Variant(new QuotedPrintableTemplate(rendered.Html, Markers), new QuotedPrintableTemplate(rendered.Text, Markers));
+                    if (variant.LeavesMarkers)
+                    {
+                        _disabled = true;
+                        return null;
+                    }
+
                     if (named)
                     {
-                        _named = template;
+                        _named = variant;
                     }
                     else
                     {
-                        _unnamed = template;
+                        _unnamed = variant;
                     }
                 }
             }
 
-            var html = template.Html
-                .Replace(EmailMarker, Html.Encode(digest.Subscriber.Email), StringComparison.Ordinal)
-                .Replace(NameMarker, Html.Encode(digest.Subscriber.Name), StringComparison.Ordinal)
-                .Replace(UnsubscribeMarker, Html.Encode(digest.UnsubscribeUrl), StringComparison.Ordinal);
-            var text = template.Text
-                .Replace(EmailMarker, digest.Subscriber.Email, StringComparison.Ordinal)
-                .Replace(NameMarker, digest.Subscriber.Name, StringComparison.Ordinal)
-                .Replace(UnsubscribeMarker, digest.UnsubscribeUrl, StringComparison.Ordinal);
-            if (html.Contains("zqxsyndicate", StringComparison.OrdinalIgnoreCase) || text.Contains("zqxsyndicate", StringComparison.OrdinalIgnoreCase))
+            var subscriber = digest.Subscriber;
+            var text = variant.Text.Fill([subscriber.Email, subscriber.Name, digest.UnsubscribeUrl]);
+            var html = variant.Html.Fill([Html.Encode(subscriber.Email), Html.Encode(subscriber.Name), Html.Encode(digest.UnsubscribeUrl)]);
+            return (text, html);
+        }
+
+        private sealed record Variant(QuotedPrintableTemplate Html, QuotedPrintableTemplate Text)
+        {
+            /// <summary>A marker the templates changed (a filter on the value) would come out garbled: such a digest is rendered whole.</summary>
+            public bool LeavesMarkers => Leaves(Html) || Leaves(Text);
+
+            private static bool Leaves(QuotedPrintableTemplate template)
             {
-                lock (_gate)
+                var rest = template.Text;
+                foreach (var marker in Markers)
                 {
-                    _disabled = true;
+                    rest = rest.Replace(marker, "", StringComparison.Ordinal);
                 }
 
-                return null;
+                return rest.Contains("zqxsyndicate", StringComparison.OrdinalIgnoreCase);
             }
-
-            return new RenderedMail(html, text);
         }
     }
 }

@@ -35,21 +35,34 @@ internal sealed class MailComposer
 
     /// <summary>
     /// A message to one recipient. <paramref name="address"/> must be a valid address (MimeKit throws
-    /// <see cref="ParseException"/> otherwise); <paramref name="name"/> may be empty.
+    /// <see cref="ParseException"/> otherwise); <paramref name="name"/> may be empty. Without
+    /// <paramref name="messageId"/>, a random Message-ID on the sender's domain.
     /// </summary>
-    public MimeMessage Compose(string address, string name, string subject, string html, string text)
+    public MimeMessage Compose(string address, string name, string subject, string html, string text, string? messageId = null) =>
+        Compose(address, name, subject, new MultipartAlternative { Part(TextFormat.Plain, text), Part(TextFormat.Html, html) }, messageId);
+
+    /// <summary>
+    /// A message to one recipient whose text and HTML parts are already quoted-printable (UTF-8, LF line ends): they are
+    /// written as they are, not encoded again for each message.
+    /// </summary>
+    public MimeMessage Compose(string address, string name, string subject, byte[] quotedPrintableText, byte[] quotedPrintableHtml,
+        string? messageId = null) =>
+        Compose(address, name, subject,
+            new MultipartAlternative { EncodedPart(TextFormat.Plain, quotedPrintableText), EncodedPart(TextFormat.Html, quotedPrintableHtml) }, messageId);
+
+    private MimeMessage Compose(string address, string name, string subject, MultipartAlternative body, string? messageId)
     {
         var to = new MailboxAddress(SingleLine(name), SingleLine(address));
-        var message = new MimeMessage
-        {
-            Subject = SingleLine(subject),
-            Date = _time.GetUtcNow(),
-            MessageId = MimeUtils.GenerateMessageId(FromDomain),
-        };
+        // Not MimeMessage(): it stamps a Date from the local clock and a Message-ID from the host's name (a lookup
+        // on each message) that would both be replaced at once; this one starts without headers.
+        var message = new MimeMessage(Array.Empty<object>());
         message.From.Add(From);
+        message.Date = _time.GetUtcNow();
+        message.Subject = SingleLine(subject);
+        message.MessageId = messageId ?? MimeUtils.GenerateMessageId(FromDomain);
         message.To.Add(to);
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        message.Body = new MultipartAlternative { Part(TextFormat.Plain, text), Part(TextFormat.Html, html) };
+        message.Body = body;
         return message;
     }
 
@@ -87,6 +100,17 @@ internal sealed class MailComposer
     {
         var part = new TextPart(format) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
         part.SetText(Encoding.UTF8, content);
+        return part;
+    }
+
+    private static TextPart EncodedPart(TextFormat format, byte[] quotedPrintable)
+    {
+        var part = new TextPart(format)
+        {
+            ContentTransferEncoding = ContentEncoding.QuotedPrintable,
+            Content = new MimeContent(new MemoryStream(quotedPrintable, writable: false), ContentEncoding.QuotedPrintable),
+        };
+        part.ContentType.Charset = "utf-8";
         return part;
     }
 }

@@ -1,6 +1,12 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
 using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
+using Syndicate.Mail;
 using Syndicate.Subscribers;
 using Syndicate.Tests.Support;
 
@@ -107,6 +113,47 @@ public sealed partial class DigestMessagesTests : IDisposable
         Assert.Equal($"digest-{planned.Id}.{ann.Id}@blog.example.org", first.MessageId);
         Assert.Equal(first.MessageId, second.MessageId);
         Assert.Equal(Header(first, HeaderId.ListUnsubscribe), Header(second, HeaderId.ListUnsubscribe));
+    }
+
+    [Fact]
+    public async Task Build_PartsEncodedOncePerDigest_DkimSignatureOverTheWireBytesVerifies()
+    {
+        var harness = Harness();
+        var ann = await harness.AddSubscriberAsync("ann@example.org", name: "Ann Lee");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello again", "2026-03-01");
+        var planned = await harness.PlanAsync();
+        Assert.NotNull(planned);
+        var content = harness.Messages.Content(planned.Id, DigestHarness.Start, await harness.Digests.PostsAsync(planned.Id, Cancel), harness.Time.GetUtcNow());
+        using var rsa = RSA.Create(2048);
+        var folder = new TempFolder();
+        _owned.Add(folder);
+        folder.Write("dkim.pem", rsa.ExportRSAPrivateKeyPem());
+        var options = new MailOptions();
+        options.Dkim.Domain = "blog.example.org";
+        options.Dkim.Selector = "mail";
+        options.Dkim.PrivateKeyFile = "dkim.pem";
+        var signer = new MailSigner(Options.Create(options), new TestHostEnvironment(folder.Path));
+
+        // The second message copies the digest's pre-encoded parts: the signature must cover exactly what is sent.
+        harness.Messages.Build(content, ann);
+        var message = harness.Messages.Build(content, ann);
+        signer.Sign(message);
+        var wire = new MemoryStream();
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        await message.WriteToAsync(format, wire, Cancel);
+        wire.Position = 0;
+        var parsed = await MimeMessage.LoadAsync(wire, Cancel);
+
+        var signature = parsed.Headers[parsed.Headers.IndexOf(HeaderId.DkimSignature)];
+        var verifier = new DkimVerifier(new OneKeyLocator(PublicKeyFactory.CreateKey(rsa.ExportSubjectPublicKeyInfo())));
+        Assert.True(await verifier.VerifyAsync(parsed, signature, Cancel), "the DKIM signature must verify over the bytes on the wire");
+        Assert.All(Assert.IsType<MultipartAlternative>(parsed.Body).OfType<TextPart>(),
+            part => Assert.Equal(ContentEncoding.QuotedPrintable, part.ContentTransferEncoding));
+        var url = Header(parsed, HeaderId.ListUnsubscribe).Trim('<', '>');
+        Assert.Contains($"href=\"{url}\"", Html(parsed), StringComparison.Ordinal);
+        Assert.Contains(url, Text(parsed), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -236,6 +283,14 @@ public sealed partial class DigestMessagesTests : IDisposable
     private static string Text(MimeMessage mail) => mail.TextBody ?? throw new Xunit.Sdk.XunitException("no text part");
 
     private static string Header(MimeMessage mail, HeaderId id) => mail.Headers[id] ?? throw new Xunit.Sdk.XunitException($"no {id} header");
+
+    private sealed class OneKeyLocator(AsymmetricKeyParameter key) : IDkimPublicKeyLocator
+    {
+        public AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) => key;
+
+        public Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
+            Task.FromResult(key);
+    }
 
     [GeneratedRegex("(?:href|src)=\"(?<url>[^\"]*)\"")]
     private static partial Regex LinkAttribute();
