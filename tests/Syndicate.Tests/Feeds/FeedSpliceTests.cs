@@ -1,0 +1,55 @@
+using Syndicate.Feeds;
+
+namespace Syndicate.Tests.Feeds;
+
+public sealed class FeedSpliceTests
+{
+    public static TheoryData<string?, string?> Variants => new()
+    {
+        { null, "Site Author" },
+        { "https://hub.example.com/", "Site Author" },
+        { null, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Rss_SplicedItems_AreTheFormattersBytes(string? hub, string? author)
+    {
+        var context = FeedTestPosts.Context([.. FeedTestPosts.Three(), FeedTestPosts.Hostile()], hub: hub, author: author);
+
+        Assert.Equal(RssFeedWriter.WriteWhole(context), RssFeedWriter.Write(context));
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Atom_SplicedEntries_AreTheFormattersBytes(string? hub, string? author)
+    {
+        var context = FeedTestPosts.Context([.. FeedTestPosts.Three(), FeedTestPosts.Hostile()], hub: hub, selfPath: "atom.xml", author: author);
+
+        Assert.Equal(AtomFeedWriter.WriteWhole(context), AtomFeedWriter.Write(context));
+    }
+
+    [Fact]
+    public void Write_NoEntries_IsTheFormattersEmptyFeed()
+    {
+        var context = FeedTestPosts.Context([]);
+
+        Assert.Equal(RssFeedWriter.WriteWhole(context), RssFeedWriter.Write(context));
+        Assert.Equal(AtomFeedWriter.WriteWhole(context), AtomFeedWriter.Write(context));
+    }
+
+    [Fact]
+    public void Write_EntryInTwoFeeds_IsSerializedOnceAndCopied()
+    {
+        var entries = FeedTestPosts.Three();
+        var site = FeedTestPosts.Context(entries);
+        var tag = FeedTestPosts.Context([entries[0], entries[2]], selfPath: "tags/dotnet/feed.xml");
+
+        RssFeedWriter.Write(site);
+        var item = entries[0].Bytes.Rss(() => throw new InvalidOperationException("made again"));
+        var written = RssFeedWriter.Write(tag);
+
+        Assert.Equal(RssFeedWriter.WriteWhole(tag), written);
+        Assert.True(written.AsSpan().IndexOf(item) > 0, "the tag feed holds the item bytes made for the site feed");
+    }
+}
