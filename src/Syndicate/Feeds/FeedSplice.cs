@@ -47,8 +47,41 @@ internal sealed class FeedSplice
         output.Write(shell, at, shell.Length - at);
     }
 
-    /// <summary>The bytes the formatter writes for one entry, among the items of any feed.</summary>
+    /// <summary>
+    /// The bytes the formatter writes for one entry, among the items of any feed. The full HTML,
+    /// nearly all of an item, is escaped here rather than by XmlWriter, which escapes and encodes
+    /// one character at a time: the item is written with a marker in its place, and the marker
+    /// replaced with the escaped UTF-8, exactly as XmlWriter escapes element text.
+    /// </summary>
     public byte[] Item(FeedEntry entry)
+    {
+        var html = XmlText.Clean(entry.Content.Html);
+        if (html.Length == 0)
+        {
+            return Cut(entry);
+        }
+
+        var marked = Cut(entry with { Content = entry.Content with { Html = ContentMarker } });
+        var at = marked.AsSpan().IndexOf(ContentMarkerBytes);
+        if (at < 0 || marked.AsSpan(at + ContentMarkerBytes.Length).IndexOf(ContentMarkerBytes) >= 0)
+        {
+            // The post itself holds the marker text: let the formatter write it all.
+            return Cut(entry);
+        }
+
+        var tail = marked.Length - at - ContentMarkerBytes.Length;
+        var item = new byte[at + XmlText.EscapedLength(html) + tail];
+        marked.AsSpan(0, at).CopyTo(item);
+        var written = XmlText.Escape(html, item.AsSpan(at));
+        marked.AsSpan(marked.Length - tail).CopyTo(item.AsSpan(at + written));
+        return item;
+    }
+
+    private const string ContentMarker = "SyndicateItemContent9f8c3b6e2d1a4f7c";
+
+    private static ReadOnlySpan<byte> ContentMarkerBytes => "SyndicateItemContent9f8c3b6e2d1a4f7c"u8;
+
+    private byte[] Cut(FeedEntry entry)
     {
         var whole = _write(Shell with { Entries = [entry] });
         var tail = _emptyShell.Length - _itemsAt;

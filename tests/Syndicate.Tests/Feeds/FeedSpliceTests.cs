@@ -30,6 +30,35 @@ public sealed class FeedSpliceTests
     }
 
     [Fact]
+    public void Write_EveryCharacterInTheHtml_IsEscapedAsTheFormatterEscapesIt()
+    {
+        var text = new System.Text.StringBuilder("a\r\nb\rc\nd\te & < > ]]> \" ' &amp; \U0001F600 \uD83D\uDE00 ");
+        for (var c = 0; c <= 0xFFFF; c++)
+        {
+            text.Append((char)c);
+        }
+
+        text.Append("\r\r\n\r");
+        var hostile = FeedTestPosts.Hostile();
+        var entry = new FeedEntry(hostile.Post, hostile.Content with { Html = text.ToString() });
+        var rss = FeedTestPosts.Context([entry, FeedTestPosts.Three()[0]]);
+        var atom = FeedTestPosts.Context([entry, FeedTestPosts.Three()[0]], selfPath: "atom.xml");
+
+        Assert.Equal(RssFeedWriter.WriteWhole(rss), RssFeedWriter.Write(rss));
+        Assert.Equal(AtomFeedWriter.WriteWhole(atom), AtomFeedWriter.Write(atom));
+    }
+
+    [Fact]
+    public void Write_HtmlHoldingTheSpliceMarker_IsStillTheFormattersBytes()
+    {
+        var hostile = FeedTestPosts.Hostile();
+        var entry = new FeedEntry(hostile.Post, hostile.Content with { Html = "<p>SyndicateItemContent9f8c3b6e2d1a4f7c</p>" });
+        var context = FeedTestPosts.Context([entry]);
+
+        Assert.Equal(RssFeedWriter.WriteWhole(context), RssFeedWriter.Write(context));
+    }
+
+    [Fact]
     public void Write_NoEntries_IsTheFormattersEmptyFeed()
     {
         var context = FeedTestPosts.Context([]);
