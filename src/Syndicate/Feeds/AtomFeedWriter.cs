@@ -10,6 +10,8 @@ namespace Syndicate.Feeds;
 /// </summary>
 internal static class AtomFeedWriter
 {
+    private static readonly FeedSplice Splice = new("\n</feed>"u8, FeedSplice.ShellContext, WriteWhole);
+
     public static byte[] Write(FeedContext context)
     {
         using var stream = new MemoryStream();
@@ -17,9 +19,17 @@ internal static class AtomFeedWriter
         return stream.ToArray();
     }
 
-    /// <summary>Writes the feed to <paramref name="output"/>, making each item only as it is written.</summary>
-    public static void Write(FeedContext context, Stream output)
+    /// <summary>
+    /// Writes the feed to <paramref name="output"/>: each entry is serialized once (kept on
+    /// <see cref="FeedEntry.Bytes"/>) and copied into every feed that shows it.
+    /// </summary>
+    public static void Write(FeedContext context, Stream output) =>
+        Splice.Write(context, output, entry => entry.Bytes.Atom(() => Splice.Item(entry)));
+
+    /// <summary>The whole feed through the formatter, items and all: the shell and item bytes are cut from it.</summary>
+    internal static byte[] WriteWhole(FeedContext context)
     {
+        using var output = new MemoryStream();
         var feed = new SyndicationFeed
         {
             Id = context.SelfUrl,
@@ -45,8 +55,12 @@ internal static class AtomFeedWriter
 
         feed.Items = context.Entries.Select(ToItem);
 
-        using var writer = XmlWriter.Create(output, FeedXml.WriterSettings);
-        new Atom10FeedFormatter(feed).WriteTo(writer);
+        using (var writer = XmlWriter.Create(output, FeedXml.WriterSettings))
+        {
+            new Atom10FeedFormatter(feed).WriteTo(writer);
+        }
+
+        return output.ToArray();
     }
 
     private static SyndicationItem ToItem(FeedEntry entry)

@@ -19,4 +19,7 @@ internal sealed record FeedEntry(Post Post, PostContent Content)
 {
     /// <summary>The item id: the one the post was first published under (the ledger's), else its own.</summary>
     public string Id { get; init; } = Post.Id;
+
+    /// <summary>This entry as an RSS item and an Atom entry, serialized on first use.</summary>
+    public FeedItemBytes Bytes { get; } = new();
 }

@@ -14,6 +14,8 @@ internal static class JsonFeedWriter
         Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
     };
 
+    private const int FlushAt = 1 << 16;
+
     public static byte[] Write(FeedContext context)
     {
         using var stream = new MemoryStream();
@@ -89,6 +91,13 @@ internal static class JsonFeedWriter
                 }
 
                 json.WriteEndObject();
+
+                // Utf8JsonWriter keeps everything in its own buffer until flushed: without this a
+                // full-content feed.json would be held whole in memory before it reaches the file.
+                if (json.BytesPending > FlushAt)
+                {
+                    json.Flush();
+                }
             }
 
             json.WriteEndArray();

@@ -14,6 +14,8 @@ internal static class RssFeedWriter
     public const string DublinCoreNamespace = "http://purl.org/dc/elements/1.1/";
     private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
+    private static readonly FeedSplice Splice = new("\n  </channel>"u8, FeedSplice.ShellContext, WriteWhole);
+
     public static byte[] Write(FeedContext context)
     {
         using var stream = new MemoryStream();
@@ -21,9 +23,17 @@ internal static class RssFeedWriter
         return stream.ToArray();
     }
 
-    /// <summary>Writes the feed to <paramref name="output"/>, making each item only as it is written.</summary>
-    public static void Write(FeedContext context, Stream output)
+    /// <summary>
+    /// Writes the feed to <paramref name="output"/>: each item is serialized once per entry (kept
+    /// on <see cref="FeedEntry.Bytes"/>) and copied into every feed that shows it.
+    /// </summary>
+    public static void Write(FeedContext context, Stream output) =>
+        Splice.Write(context, output, entry => entry.Bytes.Rss(() => Splice.Item(entry)));
+
+    /// <summary>The whole feed through the formatter, items and all: the shell and item bytes are cut from it.</summary>
+    internal static byte[] WriteWhole(FeedContext context)
     {
+        using var output = new MemoryStream();
         var feed = new SyndicationFeed(XmlText.Clean(context.Title), XmlText.Clean(context.Description), new Uri(context.HomeUrl))
         {
             Language = context.Language,
@@ -40,8 +50,12 @@ internal static class RssFeedWriter
 
         feed.Items = context.Entries.Select(entry => (SyndicationItem)new RssItem(entry));
 
-        using var writer = XmlWriter.Create(output, FeedXml.WriterSettings);
-        new Rss20FeedFormatter(feed, serializeExtensionsAsAtom: true).WriteTo(writer);
+        using (var writer = XmlWriter.Create(output, FeedXml.WriterSettings))
+        {
+            new Rss20FeedFormatter(feed, serializeExtensionsAsAtom: true).WriteTo(writer);
+        }
+
+        return output.ToArray();
     }
 
     private sealed class RssItem : SyndicationItem

@@ -38,6 +38,66 @@ internal static class XmlText
         return builder.ToString();
     }
 
+    /// <summary>The length in UTF-8 bytes of <paramref name="text"/> escaped by <see cref="Escape"/>.</summary>
+    public static int EscapedLength(string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        var rest = text.AsSpan();
+        int next;
+        while ((next = rest.IndexOfAny(Escaped)) >= 0)
+        {
+            length += rest[next] switch
+            {
+                '&' => 4,
+                '<' or '>' => 3,
+                _ => next + 1 < rest.Length && rest[next + 1] == '\n' ? -1 : 0,
+            };
+            rest = rest[(next + (rest[next] == '\r' && next + 1 < rest.Length && rest[next + 1] == '\n' ? 2 : 1))..];
+        }
+
+        return length;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> as UTF-8 element content exactly as the feeds' XmlWriter does
+    /// (<see cref="FeedXml.WriterSettings"/>): &amp;, &lt; and &gt; escaped, CR LF and lone CR
+    /// written as LF. The text must be clean (<see cref="Clean"/>). Returns the bytes written.
+    /// </summary>
+    public static int Escape(string text, Span<byte> output)
+    {
+        var written = 0;
+        var rest = text.AsSpan();
+        while (true)
+        {
+            var next = rest.IndexOfAny(Escaped);
+            var run = next < 0 ? rest : rest[..next];
+            written += Encoding.UTF8.GetBytes(run, output[written..]);
+            if (next < 0)
+            {
+                return written;
+            }
+
+            var skip = 1;
+            var replacement = rest[next] switch
+            {
+                '&' => "&amp;"u8,
+                '<' => "&lt;"u8,
+                '>' => "&gt;"u8,
+                _ => "\n"u8,
+            };
+            if (rest[next] == '\r' && next + 1 < rest.Length && rest[next + 1] == '\n')
+            {
+                skip = 2;
+            }
+
+            replacement.CopyTo(output[written..]);
+            written += replacement.Length;
+            rest = rest[(next + skip)..];
+        }
+    }
+
+    private static readonly SearchValues<char> Escaped = SearchValues.Create("&<>\r");
+
     private static readonly SearchValues<char> Suspicious = SearchValues.Create(
         Enumerable.Range(0, 0x20).Where(c => c is not (0x9 or 0xA or 0xD))
             .Concat(Enumerable.Range(0xD800, 0x800))

@@ -13,7 +13,7 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
 {
     private readonly List<PostDiagnostic> _errors = [];
     private readonly List<PostDiagnostic> _warnings = [];
-    private Dictionary<string, YamlNode> _values = new(StringComparer.Ordinal);
+    private Dictionary<string, FrontMatterValue> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);
 
     public IReadOnlyList<PostDiagnostic> Errors => _errors;
@@ -22,10 +22,18 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
 
     public bool Load(string yaml)
     {
+        var text = ExpandIndentTabs(yaml);
+        if (FrontMatterEvents.TryRead(text, out var root))
+        {
+            return Accept(root);
+        }
+
+        // Anything the event reader leaves alone (invalid YAML, anchors, tags, a key given twice,
+        // more than one document) goes through YamlStream, whose errors the diagnostics quote.
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(ExpandIndentTabs(yaml)));
+            stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
         {
@@ -41,26 +49,28 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
             return false;
         }
 
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        return Accept(stream.Documents.Count == 0 ? null : FrontMatterValue.From(stream.Documents[0].RootNode));
+    }
+
+    private bool Accept(FrontMatterValue? root)
+    {
+        if (root is null || root.Scalar == "")
         {
             return true;
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (root.Pairs is not { } pairs)
         {
-            _errors.Add(new PostDiagnostic(file, FileLine(stream.Documents[0].RootNode.Start.Line), null,
+            _errors.Add(new PostDiagnostic(file, FileLine(root.Line), null,
                 "the front matter must be key: value lines, such as title: Hello."));
             return false;
         }
 
-        _values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-        foreach (var (key, value) in root.Children)
+        _values = new Dictionary<string, FrontMatterValue>(StringComparer.Ordinal);
+        foreach (var (name, keyLine, value) in pairs)
         {
-            if (key is YamlScalarNode { Value: { } name })
-            {
-                _values[name] = value;
-                _lines[name] = FileLine(key.Start.Line);
-            }
+            _values[name] = value;
+            _lines[name] = FileLine(keyLine);
         }
 
         return true;
@@ -80,18 +90,23 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
             return null;
         }
 
-        if (node is YamlMappingNode mapping && mappingKey is not null)
+        if (node.Pairs is not null && mappingKey is not null)
         {
-            node = mapping.Children.TryGetValue(new YamlScalarNode(mappingKey), out var inner) ? inner : new YamlScalarNode();
+            if (node[mappingKey] is not { } inner)
+            {
+                return null;
+            }
+
+            node = inner;
         }
 
-        if (node is not YamlScalarNode scalar)
+        if (node.Scalar is not { } scalar)
         {
-            Error(key, FileLine(node.Start.Line), $"{key} must be text, not a {Shape(node)}; write it on one line after {key}:.");
+            Error(key, FileLine(node.Line), $"{key} must be text, not a {Shape(node)}; write it on one line after {key}:.");
             return null;
         }
 
-        return IsNull(scalar) ? null : Clean(key, scalar.Value!, singleLine, FileLine(scalar.Start.Line));
+        return IsNull(node) ? null : Clean(key, scalar, singleLine, FileLine(node.Line));
     }
 
     /// <summary>A list of words: a YAML sequence or a space-separated string, as Jekyll takes tags and categories.</summary>
@@ -103,35 +118,36 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
         }
 
         var items = new List<string>();
-        switch (node)
+        if (node.Scalar is { } scalar)
         {
-            case YamlScalarNode scalar when IsNull(scalar):
-                break;
-            case YamlScalarNode scalar:
-                items.AddRange(scalar.Value!.Split((char[])[' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
-                break;
-            case YamlSequenceNode sequence:
-                foreach (var child in sequence.Children)
+            if (!IsNull(node))
+            {
+                items.AddRange(scalar.Split((char[])[' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+        else if (node.Items is { } sequence)
+        {
+            foreach (var child in sequence)
+            {
+                if (child.Scalar is { } value && !IsNull(child))
                 {
-                    if (child is YamlScalarNode { Value: { } value } childScalar && !IsNull(childScalar))
-                    {
-                        items.Add(value);
-                    }
-                    else if (child is not YamlScalarNode)
-                    {
-                        Error(key, FileLine(child.Start.Line), $"{key} must be a list of words or a space-separated string; this entry is a {Shape(child)}.");
-                        return [];
-                    }
+                    items.Add(value);
                 }
-
-                break;
-            default:
-                Error(key, FileLine(node.Start.Line), $"{key} must be a list such as [news, dotnet] or a space-separated string, not a {Shape(node)}.");
-                return [];
+                else if (child.Scalar is null)
+                {
+                    Error(key, FileLine(child.Line), $"{key} must be a list of words or a space-separated string; this entry is a {Shape(child)}.");
+                    return [];
+                }
+            }
+        }
+        else
+        {
+            Error(key, FileLine(node.Line), $"{key} must be a list such as [news, dotnet] or a space-separated string, not a {Shape(node)}.");
+            return [];
         }
 
         return items
-            .Select(item => Clean(key, item, singleLine: true, FileLine(node.Start.Line)))
+            .Select(item => Clean(key, item, singleLine: true, FileLine(node.Line)))
             .Where(item => item.Length > 0)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToArray();
@@ -140,12 +156,12 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
     /// <summary>A yes/no value; null when absent.</summary>
     public bool? Bool(string key)
     {
-        if (!_values.TryGetValue(key, out var node) || node is YamlScalarNode scalarNull && IsNull(scalarNull))
+        if (!_values.TryGetValue(key, out var node) || node.Scalar is not null && IsNull(node))
         {
             return null;
         }
 
-        if (node is YamlScalarNode { Value: { } value })
+        if (node.Scalar is { } value)
         {
             switch (value.Trim().ToLowerInvariant())
             {
@@ -156,18 +172,18 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
             }
         }
 
-        Error(key, FileLine(node.Start.Line), $"{key} must be true or false.");
+        Error(key, FileLine(node.Line), $"{key} must be true or false.");
         return null;
     }
 
     /// <summary>A person: a name, or a mapping with name and email (as jekyll-feed takes author).</summary>
     public (string? Name, string? Email) Person(string key)
     {
-        if (_values.TryGetValue(key, out var node) && node is YamlMappingNode mapping)
+        if (_values.TryGetValue(key, out var node) && node.Pairs is not null)
         {
             string? Get(string name) =>
-                mapping.Children.TryGetValue(new YamlScalarNode(name), out var value) && value is YamlScalarNode scalar && !IsNull(scalar)
-                    ? Clean(key, scalar.Value!, singleLine: true, FileLine(scalar.Start.Line))
+                node[name] is { Scalar: { } scalar } value && !IsNull(value)
+                    ? Clean(key, scalar, singleLine: true, FileLine(value.Line))
                     : null;
             return (Get("name"), Get("email"));
         }
@@ -208,16 +224,12 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
 
     private int FileLine(long yamlLine) => firstLine + (int)Math.Max(0, yamlLine - 1);
 
-    private static bool IsNull(YamlScalarNode scalar) =>
-        scalar.Value is null
-        || (scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL");
+    private static bool IsNull(FrontMatterValue scalar) =>
+        scalar.Scalar is null
+        || (scalar.Style == ScalarStyle.Plain && scalar.Scalar is "" or "~" or "null" or "Null" or "NULL");
 
-    private static string Shape(YamlNode node) => node switch
-    {
-        YamlMappingNode => "set of key: value pairs",
-        YamlSequenceNode => "list",
-        _ => "value",
-    };
+    private static string Shape(FrontMatterValue node) =>
+        node.Pairs is not null ? "set of key: value pairs" : node.Items is not null ? "list" : "value";
 
     private static string ExpandIndentTabs(string yaml)
     {

@@ -156,7 +156,6 @@ internal sealed partial class PostParser
         }
 
         var url = _site.AbsoluteEncoded(permalink);
-        var document = new Uri(url);
         var allTags = tags.Concat(categories).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
         var post = new Post
@@ -173,7 +172,7 @@ internal sealed partial class PostParser
             AllTags = allTags,
             Author = string.IsNullOrWhiteSpace(author) ? NullIfEmpty(_defaultAuthor) : author,
             AuthorEmail = authorEmail,
-            Image = string.IsNullOrWhiteSpace(image) ? null : HtmlUrlRewriter.Resolve(image, _site, document),
+            Image = string.IsNullOrWhiteSpace(image) ? null : HtmlUrlRewriter.Resolve(image, _site, new Uri(url)),
             Slug = slug,
             Permalink = permalink,
             Url = url,

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.RegularExpressions;
 using Markdig;
 using Markdig.Renderers;
@@ -35,7 +37,7 @@ internal sealed partial class PostRenderer
     {
         var document = new Uri(post.Url);
         var markdown = Markdown.Parse(body, Pipeline);
-        var html = HtmlUrlRewriter.Rewrite(ToHtml(markdown), _site, document);
+        var html = HtmlUrlRewriter.Rewrite(ToHtml(markdown, body.Length * 2), _site, document);
 
         string excerptHtml;
         // The marker is a top-level HTML block of its own; the same text inside a code block is content.
@@ -49,7 +51,7 @@ internal sealed partial class PostRenderer
             // The blocks before the marker, from the whole document, so that reference links and
             // footnotes defined further down still resolve.
             var before = markdown.TakeWhile(block => !ReferenceEquals(block, more)).ToArray();
-            excerptHtml = HtmlUrlRewriter.Rewrite(string.Concat(before.Select(ToHtml)), _site, document).Trim();
+            excerptHtml = HtmlUrlRewriter.Rewrite(string.Concat(before.Select(block => ToHtml(block))), _site, document).Trim();
         }
         else
         {
@@ -69,9 +71,11 @@ internal sealed partial class PostRenderer
         return Spaces().Replace(text, " ").Trim();
     }
 
-    private static string ToHtml(MarkdownObject node)
+    /// <param name="capacity">The expected length of the HTML: a whole post's is about twice its Markdown, and sizing the
+    /// buffer for it spares the copies a growing one makes (a few hundred KB per post).</param>
+    private static string ToHtml(MarkdownObject node, int capacity = 256)
     {
-        using var writer = new StringWriter();
+        using var writer = new StringWriter(new StringBuilder(capacity), CultureInfo.CurrentCulture);
         var renderer = new HtmlRenderer(writer);
         Pipeline.Setup(renderer);
         renderer.Render(node);

@@ -19,28 +19,52 @@ internal static partial class HtmlUrlRewriter
             return html;
         }
 
-        return Tag().Replace(html, tag => Attribute().Replace(tag.Value, attribute =>
+        // Matches are enumerated without allocating, and the HTML is copied only once an address
+        // changes: most tags hold none, and absolute or fragment-only addresses stay as they are.
+        StringBuilder? builder = null;
+        var copied = 0;
+        foreach (var tag in Tag().EnumerateMatches(html))
         {
-            var name = attribute.Groups["name"].Value;
-            var value = attribute.Groups["value"];
-            var raw = value.Value;
-            var quote = raw.Length > 0 && raw[0] is '"' or '\'' ? raw[0].ToString() : "";
-            var inner = quote.Length > 0 ? raw[1..^1] : raw;
-            var resolved = name.Equals("srcset", StringComparison.OrdinalIgnoreCase)
-                ? ResolveSrcSet(inner, site, document)
-                : Resolve(inner, site, document);
-            if (ReferenceEquals(resolved, inner) || resolved == inner)
+            foreach (var attribute in Attribute().EnumerateMatches(html.AsSpan(tag.Index, tag.Length)))
             {
-                return attribute.Value;
-            }
+                var start = tag.Index + attribute.Index;
+                var text = html.AsSpan(start, attribute.Length);
 
-            if (quote.Length == 0)
-            {
-                quote = "\"";
-            }
+                // The match is name, optional white space, '=', optional white space, value.
+                var afterEquals = text.IndexOf('=') + 1;
+                var valueAt = afterEquals + (text.Length - afterEquals - text[afterEquals..].TrimStart().Length);
+                var raw = text[valueAt..];
+                var quoted = raw[0] is '"' or '\'';
+                var inner = quoted ? raw[1..^1] : raw;
+                var srcset = text.StartsWith("srcset", StringComparison.OrdinalIgnoreCase);
+                if (!srcset && StaysAsItIs(inner))
+                {
+                    continue;
+                }
 
-            return string.Concat(attribute.Value.AsSpan(0, value.Index - attribute.Index), quote, resolved, quote);
-        }));
+                var url = inner.ToString();
+                var resolved = srcset ? ResolveSrcSet(url, site, document) : Resolve(url, site, document);
+                if (ReferenceEquals(resolved, url) || resolved == url)
+                {
+                    continue;
+                }
+
+                builder ??= new StringBuilder(html.Length + 1024);
+                builder.Append(html, copied, start + valueAt - copied);
+                var quote = quoted ? raw[0] : '"';
+                builder.Append(quote).Append(resolved).Append(quote);
+                copied = start + attribute.Length;
+            }
+        }
+
+        return builder is null ? html : builder.Append(html, copied, html.Length - copied).ToString();
+    }
+
+    /// <summary>The first test of <see cref="Resolve"/>, on the span: empty, fragment-only and absolute URLs are kept.</summary>
+    private static bool StaysAsItIs(ReadOnlySpan<char> url)
+    {
+        var trimmed = url.Trim();
+        return trimmed.Length == 0 || trimmed[0] == '#' || Scheme().IsMatch(trimmed);
     }
 
     /// <summary>Resolves one URL as found in HTML or front matter; absolute and fragment-only URLs come back unchanged.</summary>
