@@ -32,6 +32,11 @@ internal static class BenchProgram
             return await MailPhases.RunAsync(Path.GetFullPath(args[1]), args.Length == 3 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 1, output);
         }
 
+        if (args.Length >= 1 && args[0] == "cluster")
+        {
+            return await ClusterBenchmark.RunAsync(args[1..], output);
+        }
+
         if (args.Length == 2 && args[0] == "phases")
         {
             return await Phases.RunAsync(Path.GetFullPath(args[1]), output);

@@ -100,7 +100,7 @@ internal static class MailBenchmark
     }
 
     /// <summary>The size of one digest message: the same posts and settings in Pickup mode, one subscriber.</summary>
-    private static async Task<long> MeasureMessageAsync(MailOptions options, string staging, IReadOnlyList<string> posts, TextWriter log)
+    internal static async Task<long> MeasureMessageAsync(MailOptions options, string staging, IReadOnlyList<string> posts, TextWriter log)
     {
         var timer = new TimedProcess(options.Time);
         var root = Path.Combine(options.Work, "mail-size");
@@ -160,7 +160,7 @@ internal static class MailBenchmark
         File.WriteAllText(Path.Combine(root, "appsettings.json"), settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private static void WriteSubscribers(string file, int count)
+    internal static void WriteSubscribers(string file, int count)
     {
         using var writer = new StreamWriter(file, append: false, new UTF8Encoding(false));
         writer.Write("email,name\n");
@@ -170,7 +170,7 @@ internal static class MailBenchmark
         }
     }
 
-    private static async Task RunCheckedAsync(TimedProcess timer, string root, string syndicate, string[] arguments, TextWriter log)
+    internal static async Task RunCheckedAsync(TimedProcess timer, string root, string syndicate, string[] arguments, TextWriter log)
     {
         var run = await timer.RunAsync(root, syndicate, arguments);
         if (run.ExitCode != 0)
@@ -218,7 +218,7 @@ internal static class MailBenchmark
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private static async Task<double> RunSourceAsync(MailOptions options, int messages, long size)
+    internal static async Task<double> RunSourceAsync(MailOptions options, int messages, long size)
     {
         var info = new ProcessStartInfo(Path.Combine(options.Postfix, "smtp-source"))
         {
@@ -361,7 +361,7 @@ internal static class MailBenchmark
         }
     }
 
-    private sealed record MailOptions
+    internal sealed record MailOptions
     {
         public string Syndicate { get; set; } = "";
 
