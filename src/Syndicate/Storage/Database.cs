@@ -36,6 +36,19 @@ internal sealed class Database : IDisposable, IAsyncDisposable
                 builder.ApplicationName = "syndicate";
             }
 
+            // The same few statements run once per delivery: prepared on each pooled connection after a few uses,
+            // PostgreSQL parses and plans them once. Nothing here changes session state, so a connection going
+            // back to the pool needs no DISCARD ALL. Either can be set otherwise in the connection string.
+            if (!options.Value.ConnectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.MaxAutoPrepare = 32;
+            }
+
+            if (!options.Value.ConnectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.NoResetOnClose = true;
+            }
+
             ConnectionString = builder.ConnectionString;
             // Host, port and database only: the connection string may hold a password.
             Location = $"PostgreSQL database {builder.Database ?? builder.Username ?? "(default)"} on {builder.Host}:{builder.Port}";
