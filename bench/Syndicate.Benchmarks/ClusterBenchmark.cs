@@ -277,15 +277,7 @@ internal static partial class ClusterBenchmark
                 ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Syndicate"] = "Information" },
                 ["Console"] = new JsonObject { ["FormatterName"] = "simple", ["FormatterOptions"] = new JsonObject { ["SingleLine"] = true } },
             },
-            ["Site"] = new JsonObject
-            {
-                ["Title"] = "Syndicate benchmark",
-                ["Description"] = "Generated posts.",
-                ["BaseUrl"] = "https://blog.example.org",
-                ["Author"] = "Bench Author",
-                ["Language"] = "en",
-                ["TimeZone"] = "UTC",
-            },
+            ["Site"] = ContentRoot.Site(),
             ["Posts"] = new JsonObject { ["Folder"] = postsFolder },
             ["Feeds"] = new JsonObject { ["OutputFolder"] = "out" },
             ["Storage"] = new JsonObject { ["Provider"] = "Postgres", ["ConnectionString"] = ConnectionString(options, database) },

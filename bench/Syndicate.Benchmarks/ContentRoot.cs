@@ -8,6 +8,17 @@ internal static class ContentRoot
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>The Site section every benchmark content root has.</summary>
+    public static JsonObject Site() => new()
+    {
+        ["Title"] = "Syndicate benchmark",
+        ["Description"] = "Generated posts.",
+        ["BaseUrl"] = "https://blog.example.org",
+        ["Author"] = "Bench Author",
+        ["Language"] = "en",
+        ["TimeZone"] = "UTC",
+    };
+
     public static string Create(string folder, string postsFolder, int itemLimit, string? urls = null)
     {
         Directory.CreateDirectory(folder);
@@ -22,15 +33,7 @@ internal static class ContentRoot
                     ["Syndicate.Feeds.FeedPublisher"] = "Information",
                 },
             },
-            ["Site"] = new JsonObject
-            {
-                ["Title"] = "Syndicate benchmark",
-                ["Description"] = "Generated posts.",
-                ["BaseUrl"] = "https://blog.example.org",
-                ["Author"] = "Bench Author",
-                ["Language"] = "en",
-                ["TimeZone"] = "UTC",
-            },
+            ["Site"] = Site(),
             ["Posts"] = new JsonObject { ["Folder"] = postsFolder },
             ["Feeds"] = new JsonObject { ["OutputFolder"] = "out", ["ItemLimit"] = itemLimit },
         };

@@ -138,15 +138,7 @@ internal static class MailBenchmark
         var settings = new JsonObject
         {
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning" } },
-            ["Site"] = new JsonObject
-            {
-                ["Title"] = "Syndicate benchmark",
-                ["Description"] = "Generated posts.",
-                ["BaseUrl"] = "https://blog.example.org",
-                ["Author"] = "Bench Author",
-                ["Language"] = "en",
-                ["TimeZone"] = "UTC",
-            },
+            ["Site"] = ContentRoot.Site(),
             ["Posts"] = new JsonObject { ["Folder"] = postsFolder },
             ["Storage"] = new JsonObject { ["ConnectionString"] = $"Data Source={Path.Combine(root, "data", "s.db")}" },
             ["Mail"] = new JsonObject
