@@ -10,8 +10,8 @@ using Syndicate.Subscribers;
 namespace Syndicate.Digests;
 
 /// <summary>
-/// Delivers a planned digest through the delivery ledger: claim a batch, send each message, mark
-/// each row at once. 4xx replies and dropped connections retry with doubling delays up to
+/// Delivers a planned digest through the delivery ledger: claim a batch, send each message, record
+/// each outcome before that connection's next message (DeliveryRecorder, in group commits). 4xx replies and dropped connections retry with doubling delays up to
 /// Digest:MaxAttempts; 5xx replies fail the delivery with the server's reply; a subscriber who
 /// left before their turn is skipped. A sender that dies leaves claims that expire and are sent by
 /// the next one, so at most the messages in flight at the crash can arrive twice. While the database
@@ -58,7 +58,9 @@ internal sealed class DigestSender(
         var summary = await store.FindAsync(digestId, cancellationToken) ?? throw new InvalidOperationException($"There is no digest {digestId}.");
         var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
         var pool = CreatePool();
+        var recorder = new DeliveryRecorder(store, outage, digestId, Sender, cancellationToken);
         var lastReport = time.GetTimestamp();
+        var reportEvery = TimeSpan.FromSeconds(1);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -93,7 +95,8 @@ internal sealed class DigestSender(
                     try
                     {
                         await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
-                            async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool, token));
+                            async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool,
+                                recorder, token));
                     }
                     finally
                     {
@@ -102,12 +105,18 @@ internal sealed class DigestSender(
                     }
                 }
 
-                // Counting the digest's rows costs a scan of them: at most once a second, not once a batch.
-                if (progress is not null && !outage.IsOut && time.GetElapsedTime(lastReport) >= TimeSpan.FromSeconds(1)
-                    && await store.FindAsync(digestId, cancellationToken) is { } current)
+                // Counting the digest's rows costs a scan of them: at most once a second, not once a batch, and on a
+                // large digest less often still, so that counting takes at most a twentieth of the sender's time.
+                if (progress is not null && !outage.IsOut && time.GetElapsedTime(lastReport) >= reportEvery)
                 {
-                    progress.Report(current);
+                    var counting = time.GetTimestamp();
+                    if (await store.FindAsync(digestId, cancellationToken) is { } current)
+                    {
+                        progress.Report(current);
+                    }
+
                     lastReport = time.GetTimestamp();
+                    reportEvery = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, 20 * time.GetElapsedTime(counting, lastReport).Ticks));
                 }
             }
 
@@ -120,12 +129,13 @@ internal sealed class DigestSender(
         }
         finally
         {
+            await recorder.DisposeAsync();
             await pool.DisposeAsync();
         }
     }
 
     private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, Subscriber? subscriber, DateTimeOffset claimedAt,
-        TransportPool pool, CancellationToken cancellationToken)
+        TransportPool pool, DeliveryRecorder recorder, CancellationToken cancellationToken)
     {
         var attempts = (int)delivery.Attempts + 1;
         // A batch that outlived a third of its lease (a slow server, a rate limit) renews each claim before
@@ -141,7 +151,7 @@ internal sealed class DigestSender(
         // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
         if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {
-            await RecordAsync(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active", cancellationToken);
+            await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active"));
             DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);
             return;
         }
@@ -162,13 +172,13 @@ internal sealed class DigestSender(
         }
 
         // Recorded apart from the send: a database hiccup after the server took the message must not
-        // count as a mail failure. The outcome is held through an outage until it is recorded; only if
-        // the process stops meanwhile does the claim's lease bring the delivery back, so at most this
-        // one message repeats.
+        // count as a mail failure. The outcome is held through an outage until it is recorded (in a group
+        // commit with the other connections' outcomes); only if the process stops meanwhile does the
+        // claim's lease bring the delivery back, so at most this one message repeats.
         var now = time.GetUtcNow();
         if (failed is null)
         {
-            await RecordAsync(delivery.Id, DeliveryState.Sent, attempts, now, null, null, cancellationToken);
+            await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Sent, attempts, now, null, null));
             DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
             return;
         }
@@ -177,12 +187,12 @@ internal sealed class DigestSender(
         if (failure.IsTransient && attempts < options.Value.MaxAttempts)
         {
             var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
-            await RecordAsync(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason, cancellationToken);
+            await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason));
             DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
         }
         else
         {
-            await RecordAsync(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason, cancellationToken);
+            await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason));
             DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
         }
     }
@@ -215,15 +225,6 @@ internal sealed class DigestSender(
             // The batch is done.
         }
     }
-
-    /// <summary>
-    /// Records an outcome while this sender holds the claim. The write itself is never cut off half-way;
-    /// <paramref name="stopping"/> only ends the waiting through an outage.
-    /// </summary>
-    private Task RecordAsync(long deliveryId, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt, string? error,
-        CancellationToken stopping) =>
-        outage.RetryAsync($"recording delivery {deliveryId}",
-            () => store.MarkAsync(deliveryId, Sender, state, attempts, now, retryAt, error, CancellationToken.None), stopping);
 
     private TransportPool CreatePool()
     {

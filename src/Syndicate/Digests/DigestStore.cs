@@ -93,6 +93,8 @@ internal sealed class DigestStore(Database database) : IDisposable
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        // Oldest due first. (next_attempt_at, id) is the order of the index (SQLite keeps the rowid last in every
+        // index; PostgreSQL's index names it): the batch is read from the index, not sorted out of every pending row.
         // On PostgreSQL, rows another node is claiming at this moment are passed over, not waited for:
         // each node takes its own batch.
         var claimed = await WriteAsync(() => connection.QueryAsync<ClaimedDelivery>(
@@ -101,7 +103,7 @@ internal sealed class DigestStore(Database database) : IDisposable
             WHERE id IN (
                 SELECT id FROM deliveries
                 WHERE digest_id = @digestId AND status = 'pending' AND next_attempt_at <= @at
-                ORDER BY id LIMIT @count{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
+                ORDER BY next_attempt_at, id LIMIT @count{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")})
             RETURNING id AS Id, subscriber_id AS SubscriberId, attempts AS Attempts, resend_id AS ResendId, forced AS Forced
             """,
             new { digestId, sender, at = DbTime.Text(now), count }), cancellationToken);
@@ -138,29 +140,39 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { ids, sender, at = DbTime.Text(now) }), cancellationToken);
     }
 
-    /// <summary>Records a delivery's outcome, only while <paramref name="sender"/> still holds its claim.</summary>
-    public async Task MarkAsync(long deliveryId, string sender, DeliveryState state, int attempts, DateTimeOffset now, DateTimeOffset? retryAt,
-        string? error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records delivery outcomes in one transaction (one commit for all of them), each only while
+    /// <paramref name="sender"/> still holds its claim.
+    /// </summary>
+    public async Task MarkAsync(string sender, IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await WriteAsync(() => connection.ExecuteAsync(
-            """
-            UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
-                next_attempt_at = COALESCE(@retryAt, next_attempt_at),
-                finished_at = CASE WHEN @status IN ('sent', 'failed', 'skipped') THEN @at END,
-                last_error = @error
-            WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender
-            """,
-            new
-            {
-                deliveryId,
-                sender,
-                status = StateText(state),
-                attempts,
-                at = DbTime.Text(now),
-                retryAt = retryAt is null ? null : DbTime.Text(retryAt.Value),
-                error,
-            }), cancellationToken);
+        await WriteAsync(async () =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // Dapper runs the one command once per mark, prepared once.
+            var rows = await connection.ExecuteAsync(
+                """
+                UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
+                    next_attempt_at = COALESCE(@retryAt, next_attempt_at),
+                    finished_at = CASE WHEN @status IN ('sent', 'failed', 'skipped') THEN @at END,
+                    last_error = @error
+                WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender
+                """,
+                marks.Select(mark => new
+                {
+                    deliveryId = mark.DeliveryId,
+                    sender,
+                    status = StateText(mark.State),
+                    attempts = mark.Attempts,
+                    at = DbTime.Text(mark.At),
+                    retryAt = mark.RetryAt is { } retryAt ? DbTime.Text(retryAt) : null,
+                    error = mark.Error,
+                }),
+                transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return rows;
+        }, cancellationToken);
     }
 
     /// <summary>When the next pending delivery is due; null when none is pending or claimed.</summary>
@@ -283,6 +295,9 @@ internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts
 
 internal sealed record DigestSummary(long Id, string Trigger, string Status, DateTimeOffset PlannedAt, DateTimeOffset? FinishedAt,
     int Posts, int Deliveries, int Sent, int Failed, int Skipped, int Pending);
+
+/// <summary>One delivery's outcome as <see cref="DigestStore.MarkAsync"/> records it.</summary>
+internal sealed record DeliveryMark(long DeliveryId, DeliveryState State, int Attempts, DateTimeOffset At, DateTimeOffset? RetryAt, string? Error);
 
 internal enum DeliveryState
 {
