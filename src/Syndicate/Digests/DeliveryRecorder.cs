@@ -18,18 +18,16 @@ internal sealed class DeliveryRecorder : IAsyncDisposable
     private const int MaxGroup = 256;
 
     private readonly Channel<Waiting> _queue = Channel.CreateUnbounded<Waiting>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly DigestStore _store;
+    private readonly DigestStore.MarkWriter _marks;
     private readonly DatabaseOutage _outage;
     private readonly long _digestId;
-    private readonly string _sender;
     private readonly Task _writer;
 
     public DeliveryRecorder(DigestStore store, DatabaseOutage outage, long digestId, string sender, CancellationToken stopping)
     {
-        _store = store;
+        _marks = store.Marks(sender);
         _outage = outage;
         _digestId = digestId;
-        _sender = sender;
         _writer = Task.Run(() => WriteAsync(stopping), CancellationToken.None);
     }
 
@@ -50,6 +48,7 @@ internal sealed class DeliveryRecorder : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
+        await _marks.DisposeAsync();
     }
 
     private async Task WriteAsync(CancellationToken stopping)
@@ -71,7 +70,7 @@ internal sealed class DeliveryRecorder : IAsyncDisposable
                 // The write itself is never cut off half-way; stopping only ends the waiting through an outage.
                 await _outage.RetryAsync(
                     marks.Count == 1 ? $"recording delivery {marks[0].DeliveryId}" : $"recording {marks.Count} deliveries of digest {_digestId}",
-                    () => _store.MarkAsync(_sender, marks, CancellationToken.None), stopping);
+                    () => _marks.WriteAsync(marks, CancellationToken.None), stopping);
                 foreach (var waiting in group)
                 {
                     waiting.Committed.TrySetResult();

@@ -1,3 +1,5 @@
+using System.Data;
+using System.Data.Common;
 using Dapper;
 using Syndicate.Storage;
 
@@ -140,39 +142,94 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { ids, sender, at = DbTime.Text(now) }), cancellationToken);
     }
 
+    /// <summary>A writer of delivery outcomes for <paramref name="sender"/>, on a connection of its own; dispose it when the sending ends.</summary>
+    public MarkWriter Marks(string sender) => new(this, database, sender);
+
     /// <summary>
-    /// Records delivery outcomes in one transaction (one commit for all of them), each only while
-    /// <paramref name="sender"/> still holds its claim.
+    /// Records delivery outcomes, each only while its sender still holds the claim, several in one transaction.
+    /// It keeps one connection and one prepared statement for all its commits (a sender records an outcome
+    /// for every message); a connection that failed is dropped and the next write opens another.
     /// </summary>
-    public async Task MarkAsync(string sender, IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken)
+    internal sealed class MarkWriter(DigestStore store, Database database, string sender) : IAsyncDisposable
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await WriteAsync(async () =>
+        private DbConnection? _connection;
+        private DbCommand? _update;
+
+        public async Task<int> WriteAsync(IReadOnlyList<DeliveryMark> marks, CancellationToken cancellationToken) =>
+            await store.WriteAsync(async () =>
+            {
+                try
+                {
+                    var update = _update ?? await PrepareAsync(cancellationToken);
+                    await using var transaction = await _connection!.BeginTransactionAsync(cancellationToken);
+                    update.Transaction = transaction;
+                    var rows = 0;
+                    foreach (var mark in marks)
+                    {
+                        update.Parameters["deliveryId"].Value = mark.DeliveryId;
+                        update.Parameters["status"].Value = StateText(mark.State);
+                        update.Parameters["attempts"].Value = mark.Attempts;
+                        update.Parameters["at"].Value = DbTime.Text(mark.At);
+                        update.Parameters["retryAt"].Value = mark.RetryAt is { } retryAt ? DbTime.Text(retryAt) : DBNull.Value;
+                        update.Parameters["error"].Value = (object?)mark.Error ?? DBNull.Value;
+                        rows += await update.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken);
+                    return rows;
+                }
+                catch
+                {
+                    await DropAsync();
+                    throw;
+                }
+            }, cancellationToken);
+
+        public async ValueTask DisposeAsync() => await DropAsync();
+
+        private async Task<DbCommand> PrepareAsync(CancellationToken cancellationToken)
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Dapper runs the one command once per mark, prepared once.
-            var rows = await connection.ExecuteAsync(
+            _connection = await database.OpenAsync(cancellationToken);
+            var update = _connection.CreateCommand();
+            update.CommandText =
                 """
                 UPDATE deliveries SET status = @status, attempts = @attempts, claimed_by = NULL, claimed_at = NULL,
                     next_attempt_at = COALESCE(@retryAt, next_attempt_at),
                     finished_at = CASE WHEN @status IN ('sent', 'failed', 'skipped') THEN @at END,
                     last_error = @error
                 WHERE id = @deliveryId AND status = 'claimed' AND claimed_by = @sender
-                """,
-                marks.Select(mark => new
-                {
-                    deliveryId = mark.DeliveryId,
-                    sender,
-                    status = StateText(mark.State),
-                    attempts = mark.Attempts,
-                    at = DbTime.Text(mark.At),
-                    retryAt = mark.RetryAt is { } retryAt ? DbTime.Text(retryAt) : null,
-                    error = mark.Error,
-                }),
-                transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return rows;
-        }, cancellationToken);
+                """;
+            foreach (var (name, type) in new[]
+                     {
+                         ("deliveryId", DbType.Int64), ("status", DbType.String), ("attempts", DbType.Int32), ("at", DbType.String),
+                         ("retryAt", DbType.String), ("error", DbType.String), ("sender", DbType.String),
+                     })
+            {
+                var parameter = update.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.DbType = type;
+                update.Parameters.Add(parameter);
+            }
+
+            update.Parameters["sender"].Value = sender;
+            _update = update;
+            return update;
+        }
+
+        private async Task DropAsync()
+        {
+            if (_update is not null)
+            {
+                await _update.DisposeAsync();
+                _update = null;
+            }
+
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+        }
     }
 
     /// <summary>When the next pending delivery is due; null when none is pending or claimed.</summary>
@@ -296,7 +353,7 @@ internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts
 internal sealed record DigestSummary(long Id, string Trigger, string Status, DateTimeOffset PlannedAt, DateTimeOffset? FinishedAt,
     int Posts, int Deliveries, int Sent, int Failed, int Skipped, int Pending);
 
-/// <summary>One delivery's outcome as <see cref="DigestStore.MarkAsync"/> records it.</summary>
+/// <summary>One delivery's outcome as <see cref="DigestStore.MarkWriter"/> records it.</summary>
 internal sealed record DeliveryMark(long DeliveryId, DeliveryState State, int Attempts, DateTimeOffset At, DateTimeOffset? RetryAt, string? Error);
 
 internal enum DeliveryState
