@@ -193,7 +193,15 @@ internal static class SyndicateProgram
         Func<IServiceProvider, TextWriter, TextWriter, CancellationToken, Task<int>> verb, CancellationToken cancellationToken,
         Action<IServiceProvider>? validate = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.GetCurrentDirectory() });
+        // A one-shot verb reads its settings once: no watcher on the content root for changes to them, which the
+        // database's own writes under data/ would otherwise wake at every commit of a digest being sent.
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("hostBuilder:reloadConfigOnChange", "false")]);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            Configuration = configuration,
+        });
         // A one-shot verb prints its own report; the log shows only what went wrong beyond it.
         builder.Logging.AddFilter("Syndicate", LogLevel.Error);
         builder.Services.AddSyndicate();

@@ -17,6 +17,10 @@ internal sealed class MailComposer
     private readonly MailboxAddress _from;
     private readonly TimeProvider _time;
 
+    // One random boundary per process for prepared bodies, like MimeKit's own ("=-" and base64): unguessable, and
+    // with "=_" it cannot occur in quoted-printable content.
+    private readonly string _boundary = "=_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+
     public MailComposer(IOptions<MailOptions> options, TimeProvider time)
     {
         if (!MailOptionsValidator.TryParseMailbox(options.Value.From, out var from))
@@ -43,14 +47,13 @@ internal sealed class MailComposer
 
     /// <summary>
     /// A message to one recipient whose text and HTML parts are already quoted-printable (UTF-8, LF line ends): they are
-    /// written as they are, not encoded again for each message.
+    /// written as they are, in one block (<see cref="PreparedAlternative"/>), not encoded again for each message.
     /// </summary>
     public MimeMessage Compose(string address, string name, string subject, byte[] quotedPrintableText, byte[] quotedPrintableHtml,
         string? messageId = null) =>
-        Compose(address, name, subject,
-            new MultipartAlternative { EncodedPart(TextFormat.Plain, quotedPrintableText), EncodedPart(TextFormat.Html, quotedPrintableHtml) }, messageId);
+        Compose(address, name, subject, new PreparedAlternative(_boundary, quotedPrintableText, quotedPrintableHtml), messageId);
 
-    private MimeMessage Compose(string address, string name, string subject, MultipartAlternative body, string? messageId)
+    private MimeMessage Compose(string address, string name, string subject, MimeEntity body, string? messageId)
     {
         var to = new MailboxAddress(SingleLine(name), SingleLine(address));
         // Not MimeMessage(): it stamps a Date from the local clock and a Message-ID from the host's name (a lookup
@@ -100,17 +103,6 @@ internal sealed class MailComposer
     {
         var part = new TextPart(format) { ContentTransferEncoding = ContentEncoding.QuotedPrintable };
         part.SetText(Encoding.UTF8, content);
-        return part;
-    }
-
-    private static TextPart EncodedPart(TextFormat format, byte[] quotedPrintable)
-    {
-        var part = new TextPart(format)
-        {
-            ContentTransferEncoding = ContentEncoding.QuotedPrintable,
-            Content = new MimeContent(new MemoryStream(quotedPrintable, writable: false), ContentEncoding.QuotedPrintable),
-        };
-        part.ContentType.Charset = "utf-8";
         return part;
     }
 }
