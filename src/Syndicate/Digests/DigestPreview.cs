@@ -44,7 +44,19 @@ internal sealed class DigestPreview(
             : await subscribers.ListAsync(SubscriberStatus.Active, cancellationToken) is { Count: > 0 } active
                 ? active[0]
                 : new Subscriber(0, "subscriber@example.org", "A. Subscriber", SubscriberStatus.Active, "preview", now, now, null, null);
-        return messages.Build(content, subscriber);
+        return AsReceived(messages.Build(content, subscriber));
+    }
+
+    /// <summary>
+    /// The message read back from its bytes, as a mail client gets it: a digest's body is written from prepared
+    /// bytes (PreparedAlternative), and only the parsed message has its text and HTML parts as entities.
+    /// </summary>
+    private static MimeMessage AsReceived(MimeMessage message)
+    {
+        using var bytes = new MemoryStream();
+        message.WriteTo(bytes);
+        bytes.Position = 0;
+        return MimeMessage.Load(bytes);
     }
 
     /// <summary>Sends one test copy of the next digest to <paramref name="email"/>; false when there is nothing new.</summary>

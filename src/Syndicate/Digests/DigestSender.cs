@@ -59,65 +59,27 @@ internal sealed class DigestSender(
         var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
         var pool = CreatePool();
         var recorder = new DeliveryRecorder(store, outage, digestId, Sender, cancellationToken);
-        var lastReport = time.GetTimestamp();
-        var reportEvery = TimeSpan.FromSeconds(1);
+        var report = new ProgressReport(store, outage, time, digestId, progress);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var batch = await outage.RetryAsync($"claiming deliveries of digest {digestId}",
-                    () => store.ClaimAsync(digestId, Sender, options.Value.BatchSize, time.GetUtcNow(), cancellationToken), cancellationToken);
-                if (batch.Count == 0)
+                await SendClaimsAsync(digestId, content, pool, recorder, report, cancellationToken);
+
+                var (open, nextDue) = await outage.RetryAsync($"reading digest {digestId}",
+                    () => store.OpenWorkAsync(digestId, cancellationToken), cancellationToken);
+                if (!open)
                 {
-                    var (open, nextDue) = await outage.RetryAsync($"reading digest {digestId}",
-                        () => store.OpenWorkAsync(digestId, cancellationToken), cancellationToken);
-                    if (!open)
-                    {
-                        break;
-                    }
-
-                    // Claims of a sender that stopped come back once their lease ran out.
-                    await outage.RetryAsync($"releasing expired claims of digest {digestId}",
-                        () => store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - options.Value.ClaimLease, cancellationToken), cancellationToken);
-
-                    // Retries not yet due, or claims held by another sender: wait for the earlier of the two.
-                    var wait = nextDue is { } due ? due - time.GetUtcNow() : options.Value.RetryDelay;
-                    await Task.Delay(Clamp(wait), time, cancellationToken);
-                    continue;
+                    break;
                 }
 
-                var claimedAt = time.GetUtcNow();
-                var people = await outage.RetryAsync($"reading subscribers of digest {digestId}",
-                    () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), cancellationToken), cancellationToken);
-                using (var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    var heartbeat = KeepClaimsAsync(digestId, batch, sending.Token);
-                    try
-                    {
-                        await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = pool.Size, CancellationToken = cancellationToken },
-                            async (delivery, token) => await DeliverAsync(digestId, content, delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt, pool,
-                                recorder, token));
-                    }
-                    finally
-                    {
-                        await sending.CancelAsync();
-                        await heartbeat;
-                    }
-                }
+                // Claims of a sender that stopped come back once their lease ran out.
+                await outage.RetryAsync($"releasing expired claims of digest {digestId}",
+                    () => store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - options.Value.ClaimLease, cancellationToken), cancellationToken);
 
-                // Counting the digest's rows costs a scan of them: at most once a second, not once a batch, and on a
-                // large digest less often still, so that counting takes at most a twentieth of the sender's time.
-                if (progress is not null && !outage.IsOut && time.GetElapsedTime(lastReport) >= reportEvery)
-                {
-                    var counting = time.GetTimestamp();
-                    if (await store.FindAsync(digestId, cancellationToken) is { } current)
-                    {
-                        progress.Report(current);
-                    }
-
-                    lastReport = time.GetTimestamp();
-                    reportEvery = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, 20 * time.GetElapsedTime(counting, lastReport).Ticks));
-                }
+                // Retries not yet due, or claims held by another sender: wait for the earlier of the two.
+                var wait = nextDue is { } due ? due - time.GetUtcNow() : options.Value.RetryDelay;
+                await Task.Delay(Clamp(wait), time, cancellationToken);
             }
 
             await outage.RetryAsync($"finishing digest {digestId}", () => store.MarkDoneAsync(digestId, time.GetUtcNow(), cancellationToken), cancellationToken);
@@ -131,6 +93,71 @@ internal sealed class DigestSender(
         {
             await recorder.DisposeAsync();
             await pool.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Claims batches and sends them until a claim comes back empty: one worker per connection takes the next
+    /// claimed delivery from a queue that the claimer keeps one batch ahead, so no connection waits for a claim or
+    /// for the rest of a batch to finish. Each claim is renewed while this sender holds it.
+    /// </summary>
+    private async Task SendClaimsAsync(long digestId, DigestContent content, TransportPool pool, DeliveryRecorder recorder, ProgressReport report,
+        CancellationToken cancellationToken)
+    {
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(options.Value.BatchSize) { SingleWriter = true });
+        var workers = Enumerable.Range(0, pool.Size).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var claimed in queue.Reader.ReadAllAsync(sending.Token))
+                {
+                    await DeliverAsync(digestId, content, claimed.Delivery, claimed.Subscriber, claimed.At, pool, recorder, sending.Token);
+                }
+            }
+            catch
+            {
+                // One worker failing stops the others and the claimer, as one failed message stopped a batch before.
+                await sending.CancelAsync();
+                throw;
+            }
+        }, CancellationToken.None)).ToArray();
+        var heartbeat = KeepClaimsAsync(digestId, sending.Token);
+        try
+        {
+            while (true)
+            {
+                var batch = await outage.RetryAsync($"claiming deliveries of digest {digestId}",
+                    () => store.ClaimAsync(digestId, Sender, options.Value.BatchSize, time.GetUtcNow(), sending.Token), sending.Token);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                var claimedAt = time.GetUtcNow();
+                var people = await outage.RetryAsync($"reading subscribers of digest {digestId}",
+                    () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), sending.Token), sending.Token);
+                foreach (var delivery in batch)
+                {
+                    await queue.Writer.WriteAsync(new Claimed(delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt), sending.Token);
+                }
+
+                await report.MaybeAsync(sending.Token);
+            }
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            try
+            {
+                // A worker's failure is the one to surface, not the cancellation it caused here.
+                await Task.WhenAll(workers);
+            }
+            finally
+            {
+                await sending.CancelAsync();
+                await heartbeat;
+            }
         }
     }
 
@@ -198,13 +225,12 @@ internal sealed class DigestSender(
     }
 
     /// <summary>
-    /// Renews the batch's claims every third of Digest:ClaimLease while it is being sent, so a slow send
-    /// (a cold start, a slow server) never lets another sender take over a delivery this one is making.
-    /// Only a sender that stops, or stalls for a whole lease, loses its claims.
+    /// Renews this sender's claims every third of Digest:ClaimLease while it sends, so a slow send (a cold
+    /// start, a slow server) never lets another sender take over a delivery this one is making. Only a sender
+    /// that stops, or stalls for a whole lease, loses its claims.
     /// </summary>
-    private async Task KeepClaimsAsync(long digestId, IReadOnlyList<ClaimedDelivery> batch, CancellationToken sending)
+    private async Task KeepClaimsAsync(long digestId, CancellationToken sending)
     {
-        var ids = batch.Select(delivery => delivery.Id).ToArray();
         try
         {
             while (true)
@@ -212,7 +238,7 @@ internal sealed class DigestSender(
                 await Task.Delay(options.Value.ClaimLease / 3, time, sending);
                 try
                 {
-                    await store.RenewClaimsAsync(ids, Sender, time.GetUtcNow(), sending);
+                    await store.RenewClaimsAsync(digestId, Sender, time.GetUtcNow(), sending);
                 }
                 catch (Exception ex) when (Database.IsUnavailable(ex))
                 {
@@ -222,7 +248,7 @@ internal sealed class DigestSender(
         }
         catch (OperationCanceledException) when (sending.IsCancellationRequested)
         {
-            // The batch is done.
+            // The sending is done.
         }
     }
 
@@ -242,6 +268,36 @@ internal sealed class DigestSender(
 
     private static TimeSpan Clamp(TimeSpan wait) =>
         wait < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : wait > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : wait;
+
+    private sealed record Claimed(ClaimedDelivery Delivery, Subscriber? Subscriber, DateTimeOffset At);
+
+    /// <summary>
+    /// Reports progress while sending. Counting the digest's rows costs a scan of them: at most once a second,
+    /// not once a batch, and on a large digest less often still, so that counting takes at most a twentieth of
+    /// the sender's time.
+    /// </summary>
+    private sealed class ProgressReport(DigestStore store, DatabaseOutage outage, TimeProvider time, long digestId, IProgress<DigestSummary>? progress)
+    {
+        private long _last = time.GetTimestamp();
+        private TimeSpan _every = TimeSpan.FromSeconds(1);
+
+        public async Task MaybeAsync(CancellationToken cancellationToken)
+        {
+            if (progress is null || outage.IsOut || time.GetElapsedTime(_last) < _every)
+            {
+                return;
+            }
+
+            var counting = time.GetTimestamp();
+            if (await store.FindAsync(digestId, cancellationToken) is { } current)
+            {
+                progress.Report(current);
+            }
+
+            _last = time.GetTimestamp();
+            _every = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, 20 * time.GetElapsedTime(counting, _last).Ticks));
+        }
+    }
 
     private sealed class TransportPool : IAsyncDisposable
     {

@@ -130,16 +130,13 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { deliveryId, sender, at = DbTime.Text(now) }), cancellationToken) == 1;
     }
 
-    /// <summary>Extends this sender's claims on a batch still being sent; returns how many it still held.</summary>
-    public async Task<int> RenewClaimsAsync(IReadOnlyCollection<long> deliveryIds, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Extends every claim this sender holds on the digest's deliveries; returns how many it still held.</summary>
+    public async Task<int> RenewClaimsAsync(long digestId, string sender, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var ids = deliveryIds.ToArray();
         return await WriteAsync(() => connection.ExecuteAsync(
-            database.IsPostgres
-                ? "UPDATE deliveries SET claimed_at = @at WHERE id = ANY(@ids) AND status = 'claimed' AND claimed_by = @sender"
-                : "UPDATE deliveries SET claimed_at = @at WHERE id IN @ids AND status = 'claimed' AND claimed_by = @sender",
-            new { ids, sender, at = DbTime.Text(now) }), cancellationToken);
+            "UPDATE deliveries SET claimed_at = @at WHERE digest_id = @digestId AND status = 'claimed' AND claimed_by = @sender",
+            new { digestId, sender, at = DbTime.Text(now) }), cancellationToken);
     }
 
     /// <summary>A writer of delivery outcomes for <paramref name="sender"/>, on a connection of its own; dispose it when the sending ends.</summary>
