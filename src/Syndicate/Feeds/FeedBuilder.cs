@@ -18,6 +18,14 @@ internal sealed class FeedBuilder
     private readonly PostCatalog _catalog;
     private readonly Dictionary<string, CachedFeed> _cache = new(StringComparer.Ordinal);
 
+    // The service's entries, kept from one publish to the next when feeds are limited (Feeds:ItemLimit > 0, so at
+    // most the limit per feed): after an edit, only the edited post's items are serialized again, the other items of
+    // the feeds it is in are copied. Without a limit every item would stay in memory twice over; those are remade.
+    private EntryCache? _kept;
+
+    // Tags repeat across posts and publishes: each is made a slug once.
+    private readonly ConcurrentDictionary<string, string> _tagSlugs = new(StringComparer.Ordinal);
+
     private readonly PostLedger? _ledger;
 
     public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog, PostLedger ledger)
@@ -46,12 +54,12 @@ internal sealed class FeedBuilder
     public IReadOnlyList<FeedScope> Plan(CatalogSnapshot snapshot)
     {
         var scopes = new List<FeedScope> { new(null, null, Limit(snapshot.Posts)) };
-        var byTag = new SortedDictionary<string, (string Name, List<Post> Posts)>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, (string Name, List<Post> Posts)>(StringComparer.Ordinal);
         foreach (var post in snapshot.Posts)
         {
             foreach (var tag in post.AllTags)
             {
-                var slug = Slug.Create(tag);
+                var slug = _tagSlugs.GetOrAdd(tag, static tag => Slug.Create(tag));
                 if (slug.Length == 0)
                 {
                     continue;
@@ -69,7 +77,7 @@ internal sealed class FeedBuilder
             }
         }
 
-        foreach (var (slug, group) in byTag)
+        foreach (var (slug, group) in byTag.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             scopes.Add(new FeedScope(slug, group.Name, Limit(group.Posts)));
         }
@@ -86,7 +94,7 @@ internal sealed class FeedBuilder
         var pending = scopes.Where(scope => !reuse || !IsCached(scope)).SelectMany(scope => scope.Posts).Distinct().ToArray();
         RenderAll(pending);
 
-        var entries = new EntryCache(_catalog, _ledger);
+        var entries = reuse && _options.ItemLimit > 0 ? _kept ??= new EntryCache(_catalog, _ledger) : new EntryCache(_catalog, _ledger);
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var scope in scopes)
         {
@@ -97,6 +105,8 @@ internal sealed class FeedBuilder
             }
         }
 
+        // Entries of posts no feed shows any more (edited, removed, pushed out by newer ones) go.
+        _kept?.KeepOnly(new HashSet<Post>(scopes.SelectMany(scope => scope.Posts), ReferenceEqualityComparer.Instance));
         if (reuse)
         {
             foreach (var stale in _cache.Keys.Where(key => !live.Contains(key)).ToList())
@@ -255,6 +265,18 @@ internal sealed class FeedBuilder
             }
 
             return entries;
+        }
+
+        /// <summary>Forgets the entries of every post not in <paramref name="posts"/> (by reference: an edit makes a new post).</summary>
+        public void KeepOnly(HashSet<Post> posts)
+        {
+            foreach (var post in _entries.Keys)
+            {
+                if (!posts.Contains(post))
+                {
+                    _entries.TryRemove(post, out _);
+                }
+            }
         }
 
         private static (FeedEntry, FeedEntry) Make(Post post, (PostCatalog Catalog, PostLedger? Ledger) parts)

@@ -7,6 +7,8 @@ namespace Syndicate.Posts;
 internal sealed class Post
 {
     private PostContent? _content;
+    private string? _ledgerKey;
+    private (object Ledger, string FeedId)? _recorded;
 
     /// <summary>Path relative to the posts folder, forward slashes; the id an operator greps for.</summary>
     public required string File { get; init; }
@@ -46,6 +48,23 @@ internal sealed class Post
 
     /// <summary>The feed id: front matter id / guid, else the absolute permalink.</summary>
     public required string Id { get; init; }
+
+    /// <summary>
+    /// The item ledger's key (<see cref="PostLedger"/>): the explicit id, else date and slug, so that a change of
+    /// Site:BaseUrl or Posts:Permalink keeps it. Made once per version of the post: every publish looks up every post.
+    /// </summary>
+    /// <remarks>The date is the one the author wrote (the post's own offset), so a change of Site:TimeZone or a time near midnight never makes a new key.</remarks>
+    /// <summary>
+    /// The feed id <paramref name="ledger"/> holds for this version of the post, once it was looked up there: a
+    /// ledger id never changes, so each publish reads it here instead of looking every post up again.
+    /// </summary>
+    internal string? RecordedFeedId(object ledger) => _recorded is { } recorded && ReferenceEquals(recorded.Ledger, ledger) ? recorded.FeedId : null;
+
+    internal void Recorded(object ledger, string feedId) => _recorded = (ledger, feedId);
+
+    public string LedgerKey => _ledgerKey ??= Id != Url
+        ? "id:" + Id
+        : $"post:{Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}/{Slug}";
 
     /// <summary>draft: true or published: false.</summary>
     public bool IsDraft { get; init; }

@@ -211,8 +211,7 @@ internal sealed class PostCatalog
             }
         }
 
-        var published = ResolveConflicts(candidates, rejected);
-        published.Sort(NewestFirst);
+        var published = NewestFirst(ResolveConflicts(candidates, rejected));
         rejected.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
         return new CatalogSnapshot(published, rejected, drafts, scheduled, next, version, now);
     }
@@ -421,10 +420,27 @@ internal sealed class PostCatalog
         return winners;
     }
 
-    private static int NewestFirst(Post a, Post b)
+    /// <summary>
+    /// Newest first, and by file name among posts of one date: the oldest-first order ResolveConflicts sorted
+    /// into, reversed, with each run of one date put back in file order. No second sort on every publish.
+    /// </summary>
+    private static List<Post> NewestFirst(List<Post> oldestFirst)
     {
-        var byDate = b.Date.CompareTo(a.Date);
-        return byDate != 0 ? byDate : string.CompareOrdinal(a.File, b.File);
+        oldestFirst.Reverse();
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(oldestFirst);
+        for (var start = 0; start < span.Length;)
+        {
+            var end = start + 1;
+            while (end < span.Length && span[end].Date == span[start].Date)
+            {
+                end++;
+            }
+
+            span[start..end].Reverse();
+            start = end;
+        }
+
+        return oldestFirst;
     }
 
     private sealed record Entry(FileStamp Stamp, Post? Good, IReadOnlyList<PostDiagnostic> Errors);

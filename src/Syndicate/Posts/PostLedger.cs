@@ -22,15 +22,31 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
 
     public void Dispose() => _gate.Dispose();
 
-    /// <remarks>The date is the one the author wrote (the post's own offset), so a change of Site:TimeZone or a time near midnight never makes a new key.</remarks>
-    public static string KeyOf(Post post) =>
-        post.Id != post.Url ? "id:" + post.Id : $"post:{post.Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}/{post.Slug}";
+    /// <summary>The post's key in the ledger (<see cref="Post.LedgerKey"/>).</summary>
+    public static string KeyOf(Post post) => post.LedgerKey;
 
     /// <summary>Whether the ledger has been read from the database at least once in this process.</summary>
     public bool IsLoaded => Volatile.Read(ref _loaded);
 
     /// <summary>The id a post was first published under; its own id when it is not in the ledger yet.</summary>
-    public string FeedIdOf(Post post) => _feedIds.TryGetValue(KeyOf(post), out var id) ? id : post.Id;
+    public string FeedIdOf(Post post) => Lookup(post) ?? post.Id;
+
+    /// <summary>The post's id in the ledger, remembered on the post once found; null when it is not recorded.</summary>
+    private string? Lookup(Post post)
+    {
+        if (post.RecordedFeedId(this) is { } known)
+        {
+            return known;
+        }
+
+        if (!_feedIds.TryGetValue(post.LedgerKey, out var id))
+        {
+            return null;
+        }
+
+        post.Recorded(this, id);
+        return id;
+    }
 
     /// <summary>
     /// Records the posts not yet in the ledger. The first call on a new database marks every post as
@@ -41,10 +57,10 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await database.OpenAsync(cancellationToken);
             if (!_loaded)
             {
-                foreach (var (key, feedId) in await connection.QueryAsync<(string, string)>("SELECT post_key, feed_id FROM published_posts"))
+                await using var reader = await database.OpenAsync(cancellationToken);
+                foreach (var (key, feedId) in await reader.QueryAsync<(string, string)>("SELECT post_key, feed_id FROM published_posts"))
                 {
                     _feedIds[key] = feedId;
                 }
@@ -52,18 +68,36 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
                 _loaded = true;
             }
 
-            var fresh = posts.Where(post => !_feedIds.ContainsKey(KeyOf(post))).ToList();
+            // Every publish looks at every post: one pass, and the database only when there is something to record.
+            var fresh = new List<Post>();
+            foreach (var post in posts)
+            {
+                if (Lookup(post) is null)
+                {
+                    fresh.Add(post);
+                }
+            }
+
             if (fresh.Count > 0 || !_baselineDone)
             {
                 // Also with no posts at all: the baseline is the moment the database first saw the folder,
                 // so the first post of an empty blog is mailed like any later one.
+                await using var connection = await database.OpenAsync(cancellationToken);
                 await InsertAsync(connection, fresh, cancellationToken);
                 _baselineDone = true;
             }
 
             // A post whose own id differs from its ledger id was moved by a change of Site:BaseUrl,
             // scheme or Posts:Permalink; feeds keep announcing it under its first id.
-            var moved = posts.Count(post => _feedIds.TryGetValue(KeyOf(post), out var id) && id != post.Id);
+            var moved = 0;
+            foreach (var post in posts)
+            {
+                if (Lookup(post) is { } id && id != post.Id)
+                {
+                    moved++;
+                }
+            }
+
             return new LedgerUpdate(fresh.Count, moved);
         }
         finally
