@@ -98,21 +98,24 @@ internal sealed class DigestSender(
 
     /// <summary>
     /// Claims batches and sends them until a claim comes back empty: one worker per connection takes the next
-    /// claimed delivery from a queue that the claimer keeps one batch ahead, so no connection waits for a claim or
-    /// for the rest of a batch to finish. Each claim is renewed while this sender holds it.
+    /// claimed delivery from a queue of at most Digest:BatchSize that the claimer keeps filled (so at most two batches
+    /// are claimed ahead), and no connection waits for a claim or for the rest of a batch to finish. The claims this
+    /// run holds and has not recorded yet are renewed while it sends; any others under its name expire as usual.
     /// </summary>
     private async Task SendClaimsAsync(long digestId, DigestContent content, TransportPool pool, DeliveryRecorder recorder, ProgressReport report,
         CancellationToken cancellationToken)
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(options.Value.BatchSize) { SingleWriter = true });
-        var workers = Enumerable.Range(0, pool.Size).Select(_ => Task.Run(async () =>
+        var held = new ConcurrentDictionary<long, byte>();
+        var workers = Enumerable.Range(0, pool.Size).Select(worker => Task.Run(async () =>
         {
             try
             {
                 await foreach (var claimed in queue.Reader.ReadAllAsync(sending.Token))
                 {
                     await DeliverAsync(digestId, content, claimed.Delivery, claimed.Subscriber, claimed.At, pool, recorder, sending.Token);
+                    held.TryRemove(claimed.Delivery.Id, out _);
                 }
             }
             catch
@@ -122,7 +125,7 @@ internal sealed class DigestSender(
                 throw;
             }
         }, CancellationToken.None)).ToArray();
-        var heartbeat = KeepClaimsAsync(digestId, sending.Token);
+        var heartbeat = KeepClaimsAsync(digestId, held, sending.Token);
         try
         {
             while (true)
@@ -137,6 +140,11 @@ internal sealed class DigestSender(
                 var claimedAt = time.GetUtcNow();
                 var people = await outage.RetryAsync($"reading subscribers of digest {digestId}",
                     () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), sending.Token), sending.Token);
+                foreach (var delivery in batch)
+                {
+                    held.TryAdd(delivery.Id, 0);
+                }
+
                 foreach (var delivery in batch)
                 {
                     await queue.Writer.WriteAsync(new Claimed(delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt), sending.Token);
@@ -165,8 +173,8 @@ internal sealed class DigestSender(
         TransportPool pool, DeliveryRecorder recorder, CancellationToken cancellationToken)
     {
         var attempts = (int)delivery.Attempts + 1;
-        // A batch that outlived a third of its lease (a slow server, a rate limit) renews each claim before
-        // sending, so no other sender takes over a delivery this one is about to make.
+        // A claim older than a third of its lease (a stall, a slow server, a rate limit) is renewed, and checked,
+        // before sending: if this sender stalled for a whole lease, another one may have taken the delivery over.
         if (time.GetUtcNow() - claimedAt > options.Value.ClaimLease / 3
             && !await outage.RetryAsync($"renewing the claim on delivery {delivery.Id}",
                 () => store.RenewClaimAsync(delivery.Id, Sender, time.GetUtcNow(), cancellationToken), cancellationToken))
@@ -225,11 +233,11 @@ internal sealed class DigestSender(
     }
 
     /// <summary>
-    /// Renews this sender's claims every third of Digest:ClaimLease while it sends, so a slow send (a cold
-    /// start, a slow server) never lets another sender take over a delivery this one is making. Only a sender
-    /// that stops, or stalls for a whole lease, loses its claims.
+    /// Renews the claims this run holds (<paramref name="held"/>: claimed, not yet recorded) every third of
+    /// Digest:ClaimLease while it sends, so a slow send (a cold start, a slow server) never lets another sender
+    /// take over a delivery this one is making. Only a sender that stops, or stalls for a whole lease, loses its claims.
     /// </summary>
-    private async Task KeepClaimsAsync(long digestId, CancellationToken sending)
+    private async Task KeepClaimsAsync(long digestId, ConcurrentDictionary<long, byte> held, CancellationToken sending)
     {
         try
         {
@@ -238,7 +246,10 @@ internal sealed class DigestSender(
                 await Task.Delay(options.Value.ClaimLease / 3, time, sending);
                 try
                 {
-                    await store.RenewClaimsAsync(digestId, Sender, time.GetUtcNow(), sending);
+                    if (!held.IsEmpty)
+                    {
+                        await store.RenewClaimsAsync(held.Keys.ToArray(), Sender, time.GetUtcNow(), sending);
+                    }
                 }
                 catch (Exception ex) when (Database.IsUnavailable(ex))
                 {
@@ -289,9 +300,17 @@ internal sealed class DigestSender(
             }
 
             var counting = time.GetTimestamp();
-            if (await store.FindAsync(digestId, cancellationToken) is { } current)
+            try
             {
-                progress.Report(current);
+                if (await store.FindAsync(digestId, cancellationToken) is { } current)
+                {
+                    progress.Report(current);
+                }
+            }
+            catch (Exception ex) when (Database.IsUnavailable(ex))
+            {
+                // Progress is not worth stopping for: the sending goes on, and waits where it must write.
+                outage.Failed($"counting deliveries of digest {digestId}", ex);
             }
 
             _last = time.GetTimestamp();

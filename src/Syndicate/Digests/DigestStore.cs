@@ -95,7 +95,7 @@ internal sealed class DigestStore(Database database) : IDisposable
         CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        // Oldest due first. (next_attempt_at, id) is the order of the index (SQLite keeps the rowid last in every
+        // The oldest due first (then handed out in id order). (next_attempt_at, id) is the order of the index (SQLite keeps the rowid last in every
         // index; PostgreSQL's index names it): the batch is read from the index, not sorted out of every pending row.
         // On PostgreSQL, rows another node is claiming at this moment are passed over, not waited for:
         // each node takes its own batch.
@@ -130,13 +130,23 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { deliveryId, sender, at = DbTime.Text(now) }), cancellationToken) == 1;
     }
 
-    /// <summary>Extends every claim this sender holds on the digest's deliveries; returns how many it still held.</summary>
-    public async Task<int> RenewClaimsAsync(long digestId, string sender, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Extends this sender's claims on deliveries it is still sending; returns how many it renewed. On PostgreSQL a
+    /// row whose outcome is being recorded at that moment is passed over (it is leaving its claim anyway), so the
+    /// renewal never waits for, or deadlocks with, a commit of outcomes holding several rows.
+    /// </summary>
+    public async Task<int> RenewClaimsAsync(IReadOnlyCollection<long> deliveryIds, string sender, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = deliveryIds.ToArray();
         return await WriteAsync(() => connection.ExecuteAsync(
-            "UPDATE deliveries SET claimed_at = @at WHERE digest_id = @digestId AND status = 'claimed' AND claimed_by = @sender",
-            new { digestId, sender, at = DbTime.Text(now) }), cancellationToken);
+            database.IsPostgres
+                ? """
+                  UPDATE deliveries SET claimed_at = @at WHERE id IN (
+                      SELECT id FROM deliveries WHERE id = ANY(@ids) AND status = 'claimed' AND claimed_by = @sender FOR UPDATE SKIP LOCKED)
+                  """
+                : "UPDATE deliveries SET claimed_at = @at WHERE id IN @ids AND status = 'claimed' AND claimed_by = @sender",
+            new { ids, sender, at = DbTime.Text(now) }), cancellationToken);
     }
 
     /// <summary>A writer of delivery outcomes for <paramref name="sender"/>, on a connection of its own; dispose it when the sending ends.</summary>
@@ -161,7 +171,8 @@ internal sealed class DigestStore(Database database) : IDisposable
                     await using var transaction = await _connection!.BeginTransactionAsync(cancellationToken);
                     update.Transaction = transaction;
                     var rows = 0;
-                    foreach (var mark in marks)
+                    // In id order: two writers locking several rows always take them in the same order.
+                    foreach (var mark in marks.OrderBy(mark => mark.DeliveryId))
                     {
                         update.Parameters["deliveryId"].Value = mark.DeliveryId;
                         update.Parameters["status"].Value = StateText(mark.State);

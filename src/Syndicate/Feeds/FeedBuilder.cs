@@ -260,7 +260,18 @@ internal sealed class FeedBuilder
             var entries = new FeedEntry[posts.Count];
             for (var i = 0; i < entries.Length; i++)
             {
-                var pair = _entries.GetOrAdd(posts[i], Make, (catalog, ledger));
+                var post = posts[i];
+                if (!_entries.TryGetValue(post, out var pair))
+                {
+                    pair = Make(post, (catalog, ledger));
+                    // Content that could not be read (the file went away meanwhile) is not kept on the post:
+                    // neither is its entry, so the next build reads the file again.
+                    if (ReferenceEquals(post.Content, pair.Raw.Content))
+                    {
+                        pair = _entries.GetOrAdd(post, pair);
+                    }
+                }
+
                 entries[i] = kind == FeedKind.Json ? pair.Raw : pair.Xml;
             }
 

@@ -54,6 +54,10 @@ internal sealed class Post
     /// Site:BaseUrl or Posts:Permalink keeps it. Made once per version of the post: every publish looks up every post.
     /// </summary>
     /// <remarks>The date is the one the author wrote (the post's own offset), so a change of Site:TimeZone or a time near midnight never makes a new key.</remarks>
+    public string LedgerKey => _ledgerKey ??= Id != Url
+        ? "id:" + Id
+        : $"post:{Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}/{Slug}";
+
     /// <summary>
     /// The feed id <paramref name="ledger"/> holds for this version of the post, once it was looked up there: a
     /// ledger id never changes, so each publish reads it here instead of looking every post up again.
@@ -61,10 +65,6 @@ internal sealed class Post
     internal string? RecordedFeedId(object ledger) => _recorded is { } recorded && ReferenceEquals(recorded.Ledger, ledger) ? recorded.FeedId : null;
 
     internal void Recorded(object ledger, string feedId) => _recorded = (ledger, feedId);
-
-    public string LedgerKey => _ledgerKey ??= Id != Url
-        ? "id:" + Id
-        : $"post:{Date.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}/{Slug}";
 
     /// <summary>draft: true or published: false.</summary>
     public bool IsDraft { get; init; }
