@@ -120,7 +120,7 @@ internal sealed class DigestSender(
             }
             catch
             {
-                // One worker failing stops the others and the claimer, as one failed message stopped a batch before.
+                // One worker failing stops the others and the claimer: the send ends with that worker's error.
                 await sending.CancelAsync();
                 throw;
             }
