@@ -685,15 +685,12 @@ internal static partial class ClusterBenchmark
         }
     }
 
-    private sealed record ClusterOptions
+    private sealed record ClusterOptions : SinkOptions
     {
-        public string Syndicate { get; set; } = "";
-
-        public string Time { get; set; } = "/usr/bin/time";
-
-        public string Postfix { get; set; } = "/usr/sbin";
-
-        public string Work { get; set; } = Path.Combine(Path.GetTempPath(), "syndicate-bench");
+        public ClusterOptions()
+            : base(port: 2535)
+        {
+        }
 
         public string Postgres { get; set; } = "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres";
 
@@ -701,60 +698,26 @@ internal static partial class ClusterBenchmark
 
         public List<int> Nodes { get; } = [];
 
-        public int Connections { get; set; } = 4;
-
-        public int Port { get; set; } = 2535;
-
-        public int LimitSeconds { get; set; } = 900;
-
-        public string? Results { get; set; }
-
         public static ClusterOptions Parse(string[] args)
         {
             var options = new ClusterOptions();
-            for (var i = 0; i < args.Length; i++)
+            options.Read(args, (option, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-                int Number() => int.Parse(Value(), CultureInfo.InvariantCulture);
-                switch (args[i])
+                switch (option)
                 {
-                    case "--syndicate":
-                        options.Syndicate = Value();
-                        break;
-                    case "--time":
-                        options.Time = Value();
-                        break;
-                    case "--postfix":
-                        options.Postfix = Value();
-                        break;
-                    case "--work":
-                        options.Work = Path.GetFullPath(Value());
-                        break;
                     case "--postgres":
-                        options.Postgres = Value();
-                        break;
+                        options.Postgres = value();
+                        return true;
                     case "--subscribers":
-                        options.Subscribers = Number();
-                        break;
+                        options.Subscribers = Number(value());
+                        return true;
                     case "--nodes":
-                        options.Nodes.AddRange(Value().Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)));
-                        break;
-                    case "--connections":
-                        options.Connections = Number();
-                        break;
-                    case "--port":
-                        options.Port = Number();
-                        break;
-                    case "--limit-seconds":
-                        options.LimitSeconds = Number();
-                        break;
-                    case "--results":
-                        options.Results = Path.GetFullPath(Value());
-                        break;
+                        options.Nodes.AddRange(Numbers(value()));
+                        return true;
                     default:
-                        throw new ArgumentException($"Unknown option {args[i]}.");
+                        return false;
                 }
-            }
+            });
 
             if (options.Nodes.Count == 0)
             {

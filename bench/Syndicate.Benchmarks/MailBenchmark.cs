@@ -353,66 +353,28 @@ internal static class MailBenchmark
         }
     }
 
-    internal sealed record MailOptions
+    internal sealed record MailOptions : SinkOptions
     {
-        public string Syndicate { get; set; } = "";
-
-        public string Time { get; set; } = "/usr/bin/time";
-
-        public string Postfix { get; set; } = "/usr/sbin";
-
-        public string Work { get; set; } = Path.Combine(Path.GetTempPath(), "syndicate-bench");
+        public MailOptions()
+            : base(port: 2525)
+        {
+        }
 
         public List<int> Subscribers { get; } = [];
-
-        public int Connections { get; set; } = 4;
-
-        public int Port { get; set; } = 2525;
-
-        public int LimitSeconds { get; set; } = 900;
-
-        public string? Results { get; set; }
 
         public static MailOptions Parse(string[] args)
         {
             var options = new MailOptions();
-            for (var i = 0; i < args.Length; i++)
+            options.Read(args, (option, value) =>
             {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-                int Number() => int.Parse(Value(), CultureInfo.InvariantCulture);
-                switch (args[i])
+                if (option != "--subscribers")
                 {
-                    case "--syndicate":
-                        options.Syndicate = Value();
-                        break;
-                    case "--time":
-                        options.Time = Value();
-                        break;
-                    case "--postfix":
-                        options.Postfix = Value();
-                        break;
-                    case "--work":
-                        options.Work = Path.GetFullPath(Value());
-                        break;
-                    case "--subscribers":
-                        options.Subscribers.AddRange(Value().Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)));
-                        break;
-                    case "--connections":
-                        options.Connections = Number();
-                        break;
-                    case "--port":
-                        options.Port = Number();
-                        break;
-                    case "--limit-seconds":
-                        options.LimitSeconds = Number();
-                        break;
-                    case "--results":
-                        options.Results = Path.GetFullPath(Value());
-                        break;
-                    default:
-                        throw new ArgumentException($"Unknown option {args[i]}.");
+                    return false;
                 }
-            }
+
+                options.Subscribers.AddRange(Numbers(value()));
+                return true;
+            });
 
             if (options.Subscribers.Count == 0)
             {
