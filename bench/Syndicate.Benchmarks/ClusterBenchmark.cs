@@ -64,7 +64,7 @@ internal static partial class ClusterBenchmark
 
         await SeedAsync(options, timer, work, staging, posts, log);
         var results = new List<ClusterCase>();
-        await using (var sink = await CountingSink.StartAsync(options.Postfix, options.Port))
+        await using (var sink = await SmtpSink.StartAsync(options.Postfix, options.Port))
         {
             foreach (var nodes in options.Nodes)
             {
@@ -97,7 +97,7 @@ internal static partial class ClusterBenchmark
         await MailBenchmark.RunCheckedAsync(timer, root, options.Syndicate, ["subscribers", "import", csv, "--confirmed"], log);
     }
 
-    private static async Task<ClusterCase> RunCaseAsync(ClusterOptions options, MailBenchmark.MailOptions mail, CountingSink sink, string work, string staging,
+    private static async Task<ClusterCase> RunCaseAsync(ClusterOptions options, MailBenchmark.MailOptions mail, SmtpSink sink, string work, string staging,
         List<string> posts, int count, long size, TextWriter log)
     {
         var database = $"syndicate_clusterbench_{count}";
@@ -363,9 +363,6 @@ internal static partial class ClusterBenchmark
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    [GeneratedRegex(@"mesg=(\d+)")]
-    private static partial Regex MessageCount();
-
     /// <summary>One `serve` process in its own content root; its log lines kept in memory and in node.log.</summary>
     private sealed class Node : IDisposable
     {
@@ -537,150 +534,6 @@ internal static partial class ClusterBenchmark
             lock (_lines)
             {
                 return _lines.TakeLast(20).ToList();
-            }
-        }
-    }
-
-    /// <summary>postfix's smtp-sink with -c: its running counters on stdout give the messages received.</summary>
-    private sealed class CountingSink : IAsyncDisposable
-    {
-        private readonly string _postfix;
-        private readonly int _port;
-        private Process? _process;
-        private Task? _reader;
-        private long _count;
-
-        private CountingSink(string postfix, int port)
-        {
-            _postfix = postfix;
-            _port = port;
-        }
-
-        public long Count => Interlocked.Read(ref _count);
-
-        public static async Task<CountingSink> StartAsync(string postfix, int port)
-        {
-            var sink = new CountingSink(postfix, port);
-            await sink.StartAsync();
-            return sink;
-        }
-
-        public async Task RestartAsync()
-        {
-            await StopAsync();
-            await StartAsync();
-        }
-
-        /// <summary>The count once it reaches <paramref name="expected"/> or stops changing for 3 s.</summary>
-        public async Task<long> SettleAsync(long expected)
-        {
-            var last = -1L;
-            var stable = Stopwatch.StartNew();
-            while (Count < expected && stable.Elapsed < TimeSpan.FromSeconds(3))
-            {
-                if (Count != last)
-                {
-                    last = Count;
-                    stable.Restart();
-                }
-
-                await Task.Delay(100);
-            }
-
-            return Count;
-        }
-
-        public async ValueTask DisposeAsync() => await StopAsync();
-
-        private async Task StartAsync()
-        {
-            if (await AcceptsAsync(_port))
-            {
-                throw new InvalidOperationException($"Something already listens on 127.0.0.1:{_port}; pick another --port.");
-            }
-
-            var info = new ProcessStartInfo(Path.Combine(_postfix, "smtp-sink"))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            // smtp-sink refuses to run as root without a user to drop to.
-            var arguments = Environment.UserName == "root" ? (string[])["-u", "nobody"] : [];
-            foreach (var argument in arguments.Concat(["-c", $"127.0.0.1:{_port}", "1000"]))
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            Interlocked.Exchange(ref _count, 0);
-            var process = Process.Start(info) ?? throw new InvalidOperationException("smtp-sink did not start.");
-            _process = process;
-            _reader = ReadCountsAsync(process.StandardOutput);
-            _ = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
-            for (var i = 0; i < 100 && !await AcceptsAsync(_port); i++)
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"smtp-sink exited with {process.ExitCode}.");
-                }
-
-                await Task.Delay(50);
-            }
-        }
-
-        /// <summary>-c writes "sess=N quit=N mesg=N" after every change, separated by carriage returns.</summary>
-        private async Task ReadCountsAsync(StreamReader reader)
-        {
-            var buffer = new char[4096];
-            var tail = "";
-            int read;
-            while ((read = await reader.ReadAsync(buffer)) > 0)
-            {
-                var text = tail + new string(buffer, 0, read);
-                var end = text.LastIndexOf('\r');
-                if (end < 0)
-                {
-                    tail = text;
-                    continue;
-                }
-
-                var matches = MessageCount().Matches(text[..end]);
-                if (matches.Count > 0)
-                {
-                    Interlocked.Exchange(ref _count, long.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture));
-                }
-
-                tail = text[(end + 1)..];
-            }
-        }
-
-        private async Task StopAsync()
-        {
-            if (_process is { } process)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-                if (_reader is { } reader)
-                {
-                    await reader;
-                }
-
-                process.Dispose();
-                _process = null;
-            }
-        }
-
-        private static async Task<bool> AcceptsAsync(int port)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
             }
         }
     }

@@ -73,7 +73,7 @@ internal static class MailBenchmark
         var csv = Path.Combine(root, "subscribers.csv");
         WriteSubscribers(csv, subscribers);
 
-        await using (var sink = await Sink.StartAsync(options.Postfix, options.Port))
+        await using (var sink = await SmtpSink.StartAsync(options.Postfix, options.Port))
         {
             await RunCheckedAsync(timer, root, options.Syndicate, ["subscribers", "import", csv, "--confirmed"], log);
             await RunCheckedAsync(timer, root, options.Syndicate, ["digest", "send-now"], log);
@@ -262,95 +262,6 @@ internal static class MailBenchmark
         sb.AppendLine("Sending: the digest's planned_at to finished_at (`digest show 1 --json`); whole process: `digest send-now` from start to exit, start-up,");
         sb.AppendLine("catalog scan and planning included. Peak RSS: GNU time's %M of that process.");
         return sb.ToString();
-    }
-
-    /// <summary>postfix's smtp-sink, discarding (no -d), on loopback; 1000 is its listen backlog.</summary>
-    private sealed class Sink : IAsyncDisposable
-    {
-        private readonly string _postfix;
-        private readonly int _port;
-        private Process? _process;
-
-        private Sink(string postfix, int port)
-        {
-            _postfix = postfix;
-            _port = port;
-        }
-
-        public static async Task<Sink> StartAsync(string postfix, int port)
-        {
-            var sink = new Sink(postfix, port);
-            await sink.StartAsync();
-            return sink;
-        }
-
-        public async Task RestartAsync()
-        {
-            await StopAsync();
-            await StartAsync();
-        }
-
-        public async ValueTask DisposeAsync() => await StopAsync();
-
-        private async Task StartAsync()
-        {
-            if (await AcceptsAsync(_port))
-            {
-                throw new InvalidOperationException($"Something already listens on 127.0.0.1:{_port}; pick another --port.");
-            }
-
-            var info = new ProcessStartInfo(Path.Combine(_postfix, "smtp-sink"))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            // smtp-sink refuses to run as root without a user to drop to.
-            var arguments = Environment.UserName == "root" ? (string[])["-u", "nobody"] : [];
-            foreach (var argument in arguments.Concat(["-c", $"127.0.0.1:{_port}", "1000"]))
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            _process = Process.Start(info) ?? throw new InvalidOperationException("smtp-sink did not start.");
-            // -c prints counters on stdout: read and drop them so the pipe never fills.
-            _ = _process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-            _ = _process.StandardError.BaseStream.CopyToAsync(Stream.Null);
-            for (var i = 0; i < 100 && !await AcceptsAsync(_port); i++)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"smtp-sink exited with {_process.ExitCode}.");
-                }
-
-                await Task.Delay(50);
-            }
-        }
-
-        private async Task StopAsync()
-        {
-            if (_process is { } process)
-            {
-                process.Kill();
-                await process.WaitForExitAsync();
-                process.Dispose();
-                _process = null;
-            }
-        }
-
-        private static async Task<bool> AcceptsAsync(int port)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return true;
-            }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }
     }
 
     internal sealed record MailOptions : SinkOptions
