@@ -64,6 +64,10 @@ internal static class Phases
                 $"    {group.Key}: {group.Count()} files, {group.Sum(file => file.Length) / 1048576.0:0.0} MiB, {group.Sum(file => file.Time.TotalMilliseconds):0} ms (summed over threads)"));
         }
 
+        // As BuildCommand does: the posts and their HTML kept for the next run (Posts:CacheFile).
+        catalog.SaveCache();
+        last.Step("write the post cache");
+
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"total in Main {total.Elapsed.TotalSeconds:0.00} s; allocated {GC.GetTotalAllocatedBytes() / 1048576.0:0} MiB; GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
 

@@ -106,6 +106,7 @@ public sealed class BuildCommandTests : IDisposable
 
         var first = await SyndicateCli.RunAsync(_site.Root, "build");
         var firstFiles = _site.OutputFiles();
+        Assert.True(File.Exists(CacheFile), "the first build keeps its posts in data/posts.cache for the next");
         var firstStamps = firstFiles.Keys.ToDictionary(path => path, path => File.GetLastWriteTimeUtc(_site.OutputPath(path)));
         var second = await SyndicateCli.RunAsync(_site.Root, "build");
         var secondFiles = _site.OutputFiles();
@@ -121,7 +122,37 @@ public sealed class BuildCommandTests : IDisposable
         // Unchanged bytes are not written again, so a web server's validators for the files stay put.
         Assert.Contains("(0 written, 9 unchanged", second.Output, StringComparison.Ordinal);
         Assert.Equal(firstStamps, secondStamps);
+
+        // The second and third builds took the posts and their HTML from the cache; without it the bytes are the same.
+        File.Delete(CacheFile);
+        Directory.Delete(_site.Output, recursive: true);
+        var fourth = await SyndicateCli.RunAsync(_site.Root, "build");
+        Assert.True(fourth.ExitCode == 0, fourth.ToString());
+        Assert.Equal(firstFiles, _site.OutputFiles());
     }
+
+    [Fact]
+    public async Task Build_AfterAnEdit_ShowsTheEditedPostAndKeepsTheOthers()
+    {
+        WriteSettings();
+        WriteGoodPosts();
+        var first = await SyndicateCli.RunAsync(_site.Root, "build");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        var edited = _site.WritePost("2026-05-02-second.md", "Second post, edited", "2026-05-02 09:30:00 +0200", ["two"], "New *words*.");
+        File.SetLastWriteTimeUtc(edited, DateTime.UtcNow.AddMinutes(1));
+        File.Delete(Path.Combine(_site.Posts, "2026-05-01-first.md"));
+        _site.WritePost("2026-05-03-third.md", "Third post", tags: ["one"]);
+        var second = await SyndicateCli.RunAsync(_site.Root, "build");
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(["Third post", "Second post, edited"], FeedParsing.Titles(_site.ReadOutput("feed.xml")));
+        using var json = JsonDocument.Parse(_site.ReadOutput("feed.json")!);
+        Assert.Contains("New <em>words</em>.", json.RootElement.GetProperty("items")[1].GetProperty("content_html").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["Third post"], FeedParsing.Titles(_site.ReadOutput("tags/one/feed.xml")));
+    }
+
+    private string CacheFile => Path.Combine(_site.Root, "data", "posts.cache");
 
     [Fact]
     public async Task Build_AndService_WriteIdenticalFiles()

@@ -16,6 +16,7 @@ internal static class BuildCommand
 
         catalog.Scan();
         var result = await publisher.PublishAsync(serve: false, cancellationToken);
+        catalog.SaveCache();
         var elapsed = TimeProvider.System.GetElapsedTime(started);
 
         var snapshot = result.Snapshot;

@@ -11,7 +11,7 @@ namespace Syndicate.Posts;
 /// that turns bad keeps its last good version published until it is fixed; each problem is
 /// logged once, when the file version that has it is first read.
 /// </summary>
-internal sealed class PostCatalog
+internal sealed class PostCatalog : IDisposable
 {
     /// <summary>How long after its last write a failing file is given to finish being written (watch mode).</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(1);
@@ -23,7 +23,11 @@ internal sealed class PostCatalog
     private readonly PostRenderer _renderer;
     private readonly TimeProvider _time;
     private readonly ILogger<PostCatalog> _logger;
+    private readonly PostCache _cache;
     private long _version;
+
+    // Changes the cache file does not hold yet: a post read from its file, a post gone, an HTML rendered.
+    private long _unsaved;
 
     public PostCatalog(IOptions<PostsOptions> options, IHostEnvironment environment, PostParser parser, PostRenderer renderer,
         TimeProvider time, ILogger<PostCatalog> logger)
@@ -33,7 +37,12 @@ internal sealed class PostCatalog
         _renderer = renderer;
         _time = time;
         _logger = logger;
+        var cacheFile = string.IsNullOrWhiteSpace(options.Value.CacheFile) ? null : Path.GetFullPath(options.Value.CacheFile, environment.ContentRootPath);
+        var build = typeof(PostCatalog).Assembly.ManifestModule.ModuleVersionId;
+        _cache = new PostCache(cacheFile, Folder, $"{build}\n{Folder}\n{parser.Fingerprint}", logger);
     }
+
+    public void Dispose() => _cache.Dispose();
 
     /// <summary>The absolute path of the posts folder.</summary>
     public string Folder { get; }
@@ -76,11 +85,32 @@ internal sealed class PostCatalog
         }
 
         var results = new (string Path, FileStamp Stamp, PostParseResult? Result)[toRead.Count];
-        Parallel.For(0, toRead.Count, i =>
+        var misses = new List<int>(toRead.Count);
+        for (var i = 0; i < toRead.Count; i++)
         {
             var (path, stamp) = toRead[i];
-            results[i] = (path, stamp, ReadAndParse(path, stamp, retryUnreadable: false));
+            if (_cache.TryTake(RelativeName(path), stamp) is { } cached)
+            {
+                results[i] = (path, stamp, new PostParseResult(cached, []));
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        var untaken = _cache.ForgetUntaken();
+        Parallel.For(0, misses.Count, m =>
+        {
+            var (path, stamp) = toRead[misses[m]];
+            results[misses[m]] = (path, stamp, ReadAndParse(path, stamp, retryUnreadable: false));
         });
+
+        // A file that fails is read again next time anyway; only new good posts and forgotten ones change the cache.
+        if (untaken > 0 || misses.Any(i => results[i].Result is { Post: not null }))
+        {
+            Interlocked.Increment(ref _unsaved);
+        }
 
         var changes = 0;
         lock (_gate)
@@ -104,6 +134,7 @@ internal sealed class PostCatalog
             {
                 Remove(path);
                 changes++;
+                Interlocked.Increment(ref _unsaved);
             }
         }
 
@@ -112,8 +143,44 @@ internal sealed class PostCatalog
             Interlocked.Increment(ref _version);
         }
 
-        PostsLog.PostRead(_logger, Folder, $"scan: {toRead.Count} read, {changes} changed in {stopwatch.ElapsedMilliseconds} ms");
+        PostsLog.PostRead(_logger, Folder, $"scan: {misses.Count} read, {toRead.Count - misses.Count} from the cache, {changes} changed in {stopwatch.ElapsedMilliseconds} ms");
         return changes;
+    }
+
+    /// <summary>
+    /// Writes Posts:CacheFile when a post or a rendered HTML is new since the last write: every post whose file parsed
+    /// (in its current version), with the HTML rendered so far or loaded from the cache.
+    /// </summary>
+    public void SaveCache()
+    {
+        if (_cache.Path is null)
+        {
+            return;
+        }
+
+        var unsaved = Interlocked.Read(ref _unsaved);
+        if (unsaved == 0)
+        {
+            return;
+        }
+
+        List<Post> posts;
+        lock (_gate)
+        {
+            posts = new List<Post>(_entries.Count);
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.Good is { } post && post.Stamp == entry.Stamp)
+                {
+                    posts.Add(post);
+                }
+            }
+        }
+
+        if (_cache.Save(posts))
+        {
+            Interlocked.Add(ref _unsaved, -unsaved);
+        }
     }
 
     /// <summary>
@@ -142,6 +209,7 @@ internal sealed class PostCatalog
             }
 
             Interlocked.Increment(ref _version);
+            Interlocked.Increment(ref _unsaved);
             return RefreshOutcome.Changed;
         }
 
@@ -171,6 +239,7 @@ internal sealed class PostCatalog
         }
 
         Interlocked.Increment(ref _version);
+        Interlocked.Increment(ref _unsaved);
         return RefreshOutcome.Changed;
     }
 
@@ -224,6 +293,11 @@ internal sealed class PostCatalog
             return cached;
         }
 
+        if (_cache.ReadContent(post) is { } stored)
+        {
+            return post.SetContent(stored);
+        }
+
         string body;
         try
         {
@@ -242,7 +316,9 @@ internal sealed class PostCatalog
             return new PostContent("", "", post.Description ?? "");
         }
 
-        return post.SetContent(_renderer.Render(post, body));
+        var content = post.SetContent(_renderer.Render(post, body));
+        Interlocked.Increment(ref _unsaved);
+        return content;
     }
 
     /// <summary>Whether a path is a post: a .md or .markdown file, not hidden, not an editor's temporary file.</summary>

@@ -29,7 +29,11 @@ internal sealed partial class PostParser
 
         _maxBytes = posts.Value.MaxFileBytes;
         _defaultAuthor = site.Value.Author;
+        Fingerprint = string.Join('\n', site.Value.BaseUrl, _zone.Id, posts.Value.Permalink, _maxBytes, _defaultAuthor);
     }
+
+    /// <summary>The settings a parsed or rendered post depends on: a post cached under others is read again.</summary>
+    public string Fingerprint { get; }
 
     public SiteUrls Site => _site;
 

@@ -45,7 +45,15 @@ internal sealed class PostWatcher : BackgroundService
         _catalog.Scan();
         var result = await _publisher.PublishAsync(serve: true, cancellationToken);
         LogScan(result.Snapshot, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+        _catalog.SaveCache();
         await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Keeps the posts and HTML of this run in Posts:CacheFile for the next start.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        _catalog.SaveCache();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -76,9 +84,10 @@ internal sealed class PostWatcher : BackgroundService
                 var version = _catalog.Version;
                 var rescan = Drain();
                 now = _time.GetUtcNow();
+                var periodic = now >= nextRescan;
                 // The scan gives a recently written file that fails the same settle time a watcher event
                 // does, so a post saved next to a folder event or vim's 4913 probe is not rejected half-written.
-                if (rescan || now >= nextRescan)
+                if (rescan || periodic)
                 {
                     _catalog.Scan(settle: true);
                     nextRescan = now + _options.RescanInterval;
@@ -93,6 +102,12 @@ internal sealed class PostWatcher : BackgroundService
                     {
                         PostsLog.PostDue(_logger, post.File, post.Date);
                     }
+                }
+
+                // Edits reach the cache with the periodic rescan, not one cache write per edit.
+                if (periodic)
+                {
+                    _catalog.SaveCache();
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

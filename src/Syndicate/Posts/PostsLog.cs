@@ -34,4 +34,16 @@ internal static partial class PostsLog
 
     [LoggerMessage(1010, LogLevel.Information, "Post {PostFile} scheduled for {PublishAt:u} is now published")]
     public static partial void PostDue(ILogger logger, string postFile, DateTimeOffset publishAt);
+
+    [LoggerMessage(1011, LogLevel.Information, "Post cache {CacheFile}: {Posts} posts loaded in {ElapsedMs} ms; only files changed since are read")]
+    public static partial void CacheLoaded(ILogger logger, string cacheFile, int posts, long elapsedMs);
+
+    [LoggerMessage(1012, LogLevel.Debug, "Post cache {CacheFile} written: {Posts} posts, {Rendered} with their HTML, in {ElapsedMs} ms")]
+    public static partial void CacheWritten(ILogger logger, string cacheFile, int posts, int rendered, long elapsedMs);
+
+    [LoggerMessage(1013, LogLevel.Information, "Post cache {CacheFile} is from another version of Syndicate or other settings; every post is read again and the cache rewritten")]
+    public static partial void CacheStale(ILogger logger, string cacheFile);
+
+    [LoggerMessage(1014, LogLevel.Warning, "Post cache {CacheFile} could not be {Action} ({Reason}); posts are read from their files, nothing is lost. Delete the file if this repeats, or set Posts:CacheFile to \"\" to go without")]
+    public static partial void CacheUnusable(ILogger logger, string cacheFile, string action, string reason);
 }

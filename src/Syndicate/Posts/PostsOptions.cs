@@ -16,6 +16,12 @@ internal sealed class PostsOptions
     /// <summary>Posts:MaxFileBytes, the largest post file accepted; larger files are rejected with a message.</summary>
     public long MaxFileBytes { get; set; } = 5 * 1024 * 1024;
 
+    /// <summary>
+    /// Posts:CacheFile (relative to the content root), where the parsed posts and their rendered HTML are kept between
+    /// runs, so that only changed files are read again; empty for none.
+    /// </summary>
+    public string CacheFile { get; set; } = "data/posts.cache";
+
     /// <summary>Posts:RescanInterval, how often the whole folder is checked in case the file watcher missed an event.</summary>
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Syndicate.Posts;
+using Syndicate.Tests.Support;
+
+namespace Syndicate.Tests.Posts;
+
+/// <summary>
+/// Posts:CacheFile: a second catalog on the same folder (the next `build` or start) takes unchanged posts and their
+/// HTML from the cache, reads changed files again, and goes without the cache when it is stale or damaged.
+/// </summary>
+public sealed class PostCacheTests : IDisposable
+{
+    private readonly CatalogHarness _first = new();
+    private readonly List<PostCatalog> _catalogs = [];
+
+    public void Dispose()
+    {
+        foreach (var catalog in _catalogs)
+        {
+            catalog.Dispose();
+        }
+
+        _first.Catalog.Dispose();
+        _first.Dispose();
+    }
+
+    private string CachePath => Path.Combine(_first.ContentRoot, "data", "posts.cache");
+
+    private static string Post(string title, string date, string body = "Body") =>
+        $"---\ntitle: {title}\ndate: {date}\ntags: [news, Cache Tests]\ndescription: About {title}\n---\n{body} with [a link](/about/).\n";
+
+    /// <summary>A later run: a new catalog over the same content root, with its own log.</summary>
+    private (PostCatalog Catalog, RecordingLogger Log) NextRun(TestSite? site = null)
+    {
+        site ??= _first.Site;
+        var log = new RecordingLogger();
+        var catalog = new PostCatalog(Options.Create(site.Posts), _first.Environment, site.Parser, site.Renderer, _first.Time, log);
+        _catalogs.Add(catalog);
+        return (catalog, log);
+    }
+
+    /// <summary>Rewrites a file with the same size and write time: only a cache can still show the old text.</summary>
+    private void RewriteKeepingStamp(string relative, string from, string to)
+    {
+        Assert.Equal(from.Length, to.Length);
+        var path = _first.PostPath(relative);
+        var written = File.GetLastWriteTimeUtc(path);
+        File.WriteAllText(path, File.ReadAllText(path).Replace(from, to, StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(path, written);
+    }
+
+    [Fact]
+    public void NextRun_UnchangedFiles_PostsAndHtmlComeFromTheCache()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("First post", "2024-01-01", "Alpha"));
+        _first.WritePost("nested/2024-02-01-two.md", Post("Second post", "2024-02-01 10:30", "Bravo"));
+        _first.Catalog.Scan();
+        var before = _first.Snapshot().Posts;
+        var html = before.ToDictionary(post => post.File, post => _first.Catalog.GetContent(post).Html);
+        _first.Catalog.SaveCache();
+        Assert.True(File.Exists(CachePath));
+
+        // Same size and write time, other words: a run that read the files would show "Zulu" and "Third post".
+        RewriteKeepingStamp("2024-01-01-one.md", "Alpha", "Zulu!");
+        RewriteKeepingStamp("nested/2024-02-01-two.md", "Second post", "Third post!");
+        var (next, log) = NextRun();
+        next.Scan();
+        var after = next.Snapshot(_first.Time.GetUtcNow()).Posts;
+
+        Assert.Equal(before.Select(Describe), after.Select(Describe));
+        Assert.Equal("Second post", after[0].Title);
+        foreach (var post in after)
+        {
+            var content = next.GetContent(post);
+            Assert.Equal(html[post.File], content.Html);
+            Assert.Contains("https://example.org/blog/about/", content.Html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(log.Entries, entry => entry.Id == 1011 && entry.Message.Contains("2 posts loaded", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NextRun_ChangedFile_IsReadAgainAndTheOthersComeFromTheCache()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01", "Alpha"));
+        _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02", "Bravo"));
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+
+        _first.WritePost("2024-01-02-two.md", Post("Two, edited", "2024-01-02", "Charlie"));
+        RewriteKeepingStamp("2024-01-01-one.md", "Alpha", "Zulu!");
+        var (next, _) = NextRun();
+        next.Scan();
+        var posts = next.Snapshot(_first.Time.GetUtcNow()).Posts;
+
+        Assert.Equal(["Two, edited", "One"], posts.Select(post => post.Title));
+        Assert.Contains("Charlie", next.GetContent(posts[0]).Html, StringComparison.Ordinal);
+        // Its HTML was never rendered: rendered now from the file as it is.
+        Assert.Contains("Zulu!", next.GetContent(posts[1]).Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NextRun_DeletedAndBadFiles_AreNotTakenFromTheCache()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
+        _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02"));
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+
+        File.Delete(_first.PostPath("2024-01-01-one.md"));
+        _first.WritePost("2024-01-02-two.md", "---\ntitle: Two\ndate: never\n---\nBody\n");
+        var (next, _) = NextRun();
+        next.Scan();
+        var snapshot = next.Snapshot(_first.Time.GetUtcNow());
+
+        Assert.Empty(snapshot.Posts);
+        Assert.Equal("date", Assert.Single(snapshot.Rejected).Field);
+    }
+
+    [Fact]
+    public void NextRun_OtherSettings_CacheIsIgnoredAndPostsAreReadAgain()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01", "Alpha"));
+        _first.Catalog.Scan();
+        _first.Catalog.GetContent(Assert.Single(_first.Snapshot().Posts));
+        _first.Catalog.SaveCache();
+        RewriteKeepingStamp("2024-01-01-one.md", "Alpha", "Zulu!");
+
+        var (next, log) = NextRun(new TestSite(baseUrl: "https://news.example.net/"));
+        next.Scan();
+        var post = Assert.Single(next.Snapshot(_first.Time.GetUtcNow()).Posts);
+
+        Assert.Equal("https://news.example.net/2024/01/01/one/", post.Url);
+        var html = next.GetContent(post).Html;
+        Assert.Contains("Zulu!", html, StringComparison.Ordinal);
+        Assert.Contains("https://news.example.net/about/", html, StringComparison.Ordinal);
+        Assert.Contains(log.Entries, entry => entry.Id == 1013);
+    }
+
+    [Fact]
+    public void NextRun_DamagedCache_WarnsOnceAndReadsEveryPost()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
+        _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02"));
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+        var bytes = File.ReadAllBytes(CachePath);
+        File.WriteAllBytes(CachePath, bytes[..(bytes.Length / 2)]);
+
+        var (next, log) = NextRun();
+        next.Scan();
+
+        Assert.Equal(["Two", "One"], next.Snapshot(_first.Time.GetUtcNow()).Posts.Select(post => post.Title));
+        var warning = Assert.Single(log.Entries, entry => entry.Id == 1014);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(CachePath, warning.Message, StringComparison.Ordinal);
+
+        // The next save replaces the damaged file with a whole one.
+        next.SaveCache();
+        var (third, thirdLog) = NextRun();
+        third.Scan();
+        Assert.Equal(2, third.Snapshot(_first.Time.GetUtcNow()).Posts.Count);
+        Assert.DoesNotContain(thirdLog.Entries, entry => entry.Id == 1014);
+        Assert.Contains(thirdLog.Entries, entry => entry.Id == 1011);
+    }
+
+    [Fact]
+    public void SaveCache_NothingNewSinceTheLastSave_DoesNotWriteAgain()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+        var written = File.GetLastWriteTimeUtc(CachePath);
+        File.SetLastWriteTimeUtc(CachePath, written.AddHours(-1));
+
+        var (next, _) = NextRun();
+        next.Scan();
+        next.SaveCache();
+        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(CachePath));
+
+        // A rendered HTML is new: written, and the run after reads it from the cache.
+        next.GetContent(Assert.Single(next.Snapshot(_first.Time.GetUtcNow()).Posts));
+        next.SaveCache();
+        Assert.NotEqual(written.AddHours(-1), File.GetLastWriteTimeUtc(CachePath));
+    }
+
+    [Fact]
+    public void EmptyCacheFile_NoCacheIsWritten()
+    {
+        var site = new TestSite();
+        site.Posts.CacheFile = "";
+        using var harness = new CatalogHarness(site);
+        harness.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
+        harness.Catalog.Scan();
+        harness.Catalog.GetContent(Assert.Single(harness.Snapshot().Posts));
+        harness.Catalog.SaveCache();
+        harness.Catalog.Dispose();
+
+        Assert.False(Directory.Exists(Path.Combine(harness.ContentRoot, "data")));
+    }
+
+    private static string Describe(Syndicate.Posts.Post post) => string.Join('|',
+        post.File, post.Title, post.Date.ToString("O"), post.Updated.ToString("O"), post.Description, string.Join(',', post.Tags),
+        string.Join(',', post.Categories), string.Join(',', post.AllTags), post.Author, post.AuthorEmail, post.Image, post.Slug,
+        post.Permalink, post.Url, post.Id, post.IsDraft, post.BodyLine, post.Stamp, post.FullPath, post.LedgerKey);
+
+    private sealed record Entry(int Id, LogLevel Level, string Message);
+
+    private sealed class RecordingLogger : ILogger<PostCatalog>
+    {
+        private readonly ConcurrentQueue<Entry> _entries = new();
+
+        public IReadOnlyList<Entry> Entries => _entries.ToArray();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _entries.Enqueue(new Entry(eventId.Id, logLevel, formatter(state, exception)));
+    }
+}
