@@ -59,13 +59,7 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
         {
             if (!_loaded)
             {
-                await using var reader = await database.OpenAsync(cancellationToken);
-                foreach (var (key, feedId) in await reader.QueryAsync<(string, string)>("SELECT post_key, feed_id FROM published_posts"))
-                {
-                    _feedIds[key] = feedId;
-                }
-
-                _loaded = true;
+                await LoadAsync(cancellationToken);
             }
 
             // Every publish looks at every post: one pass, and the database only when there is something to record.
@@ -104,6 +98,30 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Every recorded post's feed id, and whether the baseline is set: one read of the whole ledger per process.</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        // Plain commands: every `build` and start runs these once, and a mapper made for one query costs more than the read.
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT post_key, feed_id FROM published_posts";
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                _feedIds[reader.GetString(0)] = reader.GetString(1);
+            }
+        }
+
+        command.CommandText = "SELECT COUNT(*) FROM settings WHERE key = @key";
+        var key = command.CreateParameter();
+        key.ParameterName = "key";
+        key.Value = BaselineKey;
+        command.Parameters.Add(key);
+        _baselineDone = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        _loaded = true;
     }
 
     private async Task InsertAsync(System.Data.Common.DbConnection connection, List<Post> fresh, CancellationToken cancellationToken)

@@ -119,8 +119,16 @@ internal sealed class Database : IDisposable, IAsyncDisposable
                 await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
             }
 
+            var migrations = Migrations(IsPostgres ? "postgres" : "sqlite").ToList();
+            if (await AppliedVersionsAsync(connection, cancellationToken) is { } done && migrations.All(migration => done.Contains(migration.Version)))
+            {
+                // Up to date, the common case at every start and CLI verb: two queries, no transaction per migration.
+                _migrated = true;
+                return done.Max();
+            }
+
             var current = 0;
-            foreach (var (version, name, sql) in Migrations(IsPostgres ? "postgres" : "sqlite"))
+            foreach (var (version, name, sql) in migrations)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 if (IsPostgres)
@@ -174,6 +182,29 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         {
             await _postgres.DisposeAsync();
         }
+    }
+
+    /// <summary>The migrations applied, or null on a database without Syndicate's schema yet.</summary>
+    private async Task<HashSet<int>?> AppliedVersionsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = IsPostgres
+            ? "SELECT to_regclass('schema_version') IS NOT NULL"
+            : "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+        if (!Convert.ToBoolean(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture))
+        {
+            return null;
+        }
+
+        command.CommandText = "SELECT version FROM schema_version";
+        var applied = new HashSet<int>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            applied.Add(Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return applied;
     }
 
     /// <summary>The key of the advisory lock migrations take on PostgreSQL ("syndicat" in ASCII).</summary>
