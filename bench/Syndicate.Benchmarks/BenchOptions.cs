@@ -35,10 +35,13 @@ internal sealed record BenchOptions
             switch (args[i])
             {
                 case "--syndicate":
+                case "--cold":
                     // LABEL=PATH of a published Syndicate apphost; the first is the one the targets are judged on.
+                    // --cold: the same, but every run without the post cache a previous run left (data/posts.cache deleted first).
+                    var cold = args[i] == "--cold";
                     var value = Value();
                     var split = value.IndexOf('=', StringComparison.Ordinal);
-                    options.Syndicate.Add(split > 0 ? new Contender(value[..split], value[(split + 1)..]) : new Contender("Syndicate", value));
+                    options.Syndicate.Add(split > 0 ? new Contender(value[..split], value[(split + 1)..], cold) : new Contender("Syndicate", value, cold));
                     break;
                 case "--hugo":
                     options.Hugo = Value();

@@ -157,7 +157,9 @@ internal static class Report
 
         sb.AppendLine();
         sb.AppendLine("Targets: at least 3 times faster than Hugo, at most a third of its peak memory. Syndicate's build writes RSS, Atom and JSON Feed");
-        sb.AppendLine("for the site plus RSS and Atom for every tag (40 tags); Hugo writes one RSS file (index.xml).");
+        sb.AppendLine("for the site plus RSS and Atom for every tag (40 tags); Hugo writes one RSS file (index.xml). A Syndicate build finds the");
+        sb.AppendLine("post cache (Posts:CacheFile) the run before it wrote, with every post and its HTML, as a repeated build does; \"no post");
+        sb.AppendLine("cache\" deletes it before each run, as a first build. Hugo keeps nothing between runs.");
         sb.AppendLine();
         sb.AppendLine("| case | runs, Syndicate (s) | runs, Hugo (s) | output |");
         sb.AppendLine("| --- | --- | --- | --- |");

@@ -2,8 +2,11 @@ using System.Globalization;
 
 namespace Syndicate.Benchmarks;
 
-/// <summary>A program whose whole-process builds are timed: a Syndicate publish folder (a label and its apphost) or Hugo.</summary>
-internal sealed record Contender(string Label, string Executable);
+/// <summary>
+/// A program whose whole-process builds are timed: a Syndicate publish folder (a label and its apphost) or Hugo.
+/// <paramref name="Cold"/>: each run starts without the post cache (Posts:CacheFile) the runs before it left.
+/// </summary>
+internal sealed record Contender(string Label, string Executable, bool Cold = false);
 
 /// <summary>The runs of one contender on one case: wall times, peak RSS of each run, and what its output held.</summary>
 internal sealed record Measured(string Label, IReadOnlyList<RunResult> Runs, string Check)
@@ -20,7 +23,9 @@ internal sealed record BuildCase(string Name, int Posts, int Limit, IReadOnlyLis
 /// Whole-process builds of one corpus: <c>Syndicate build</c> in a content root with Feeds:ItemLimit 20
 /// or 0, and Hugo's RSS-only site with its limit at 20 or every post with full content. The output
 /// folders are emptied before every run, so every run writes every file; one warm-up run each, then
-/// the runs interleaved so that drift on a shared machine hits every contender alike.
+/// the runs interleaved so that drift on a shared machine hits every contender alike. A Syndicate content
+/// root keeps its data/ folder between runs (the item ledger, and the post cache the warm-up wrote), so its
+/// runs read every post from the cache unless the contender is cold.
 /// </summary>
 internal sealed class BuildBenchmark(TimedProcess timer, IReadOnlyList<Contender> syndicate, string hugo, int runs, TextWriter log)
 {
@@ -39,6 +44,12 @@ internal sealed class BuildBenchmark(TimedProcess timer, IReadOnlyList<Contender
             for (var i = 0; i < syndicate.Count; i++)
             {
                 Clean(ContentRoot.OutputFolder(roots[i]));
+                var cache = Path.Combine(roots[i], "data", "posts.cache");
+                if (syndicate[i].Cold && File.Exists(cache))
+                {
+                    File.Delete(cache);
+                }
+
                 var result = await timer.RunAsync(roots[i], syndicate[i].Executable, ["build"]);
                 Require(result, $"{syndicate[i].Label} build ({name})");
                 if (run > 0)
