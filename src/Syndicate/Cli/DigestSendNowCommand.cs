@@ -10,12 +10,16 @@ internal static class DigestSendNowCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        // While the posts are scanned and the digest planned, the other core loads the code that renders a message.
+        var messages = services.GetRequiredService<DigestMessages>();
+        var warmUp = Task.Run(() => messages.WarmUp(TimeProvider.System.GetUtcNow()), CancellationToken.None);
         services.GetRequiredService<PostCatalog>().Scan();
         var digests = services.GetRequiredService<DigestService>();
         var progress = ConsoleProgress.ForDigests(output);
         // A digest a stopped process left unfinished goes first, once its claims' lease ran out.
         await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken);
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
+        await warmUp;
         if (run.DigestId is null)
         {
             await output.WriteLineAsync($"No digest: {run.Outcome}.");

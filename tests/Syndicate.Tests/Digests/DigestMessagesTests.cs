@@ -260,6 +260,24 @@ public sealed partial class DigestMessagesTests : IDisposable
             harness.Mails.Select(m => m.To.Mailboxes.Single().Address).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task WarmUp_BeforeTheRealDigest_SendsAndRecordsNothingAndTheDigestIsTheSame()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org", name: "Ann Lee");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello again", "2026-03-01");
+
+        harness.Messages.WarmUp(DigestHarness.Start);
+        Assert.Empty(harness.Transport.Messages);
+        Assert.Equal(0, await harness.CountAsync("SELECT COUNT(*) FROM digests"));
+
+        var (_, mail, _) = await SendOneAsync(harness);
+        Assert.Equal("Unit Blog: Hello again", mail.Subject);
+        Assert.Contains("Hello again", Html(mail), StringComparison.Ordinal);
+        Assert.DoesNotContain("warm-up", Html(mail), StringComparison.OrdinalIgnoreCase);
+    }
+
     private DigestHarness Harness(Dictionary<string, string?>? settings = null)
     {
         var harness = new DigestHarness(settings);
