@@ -49,9 +49,11 @@ internal sealed class DigestMessages(
     }
 
     /// <param name="resendId">0 for the digest itself; a resend's copy gets a Message-ID of its own, so clients that drop repeated ids still show it.</param>
-    public MimeMessage Build(DigestContent content, Subscriber subscriber, long resendId = 0)
+    public MimeMessage Build(DigestContent content, Subscriber subscriber, long resendId = 0) =>
+        Build(content, subscriber, resendId, subscriptions.UnsubscribeUrl(subscriber.Id));
+
+    private MimeMessage Build(DigestContent content, Subscriber subscriber, long resendId, string unsubscribeUrl)
     {
-        var unsubscribeUrl = subscriptions.UnsubscribeUrl(subscriber.Id);
         var model = new DigestModel(
             SiteModel.From(site.Value),
             content.Posts,
@@ -92,19 +94,22 @@ internal sealed class DigestMessages(
     /// Makes and drops one message of a sample digest (one made-up post, a made-up subscriber): the first real message
     /// of a one-shot send then finds the template, CSS-inlining and MIME code loaded and compiled, which otherwise costs
     /// it about 0.2 s. Meant for a spare core while the digest is being planned; a failure here is left to the real render.
+    /// It signs no link (the key may live in the database) and touches no file or table. True when the message was made.
     /// </summary>
-    public void WarmUp(DateTimeOffset now)
+    public bool WarmUp(DateTimeOffset now)
     {
         try
         {
             var post = new PostModel("Warm-up", "https://warm-up.invalid/post/", "1 January 2026", "<p>Excerpt</p>", "Excerpt",
                 "<h2>Heading</h2><p>A <a href=\"https://warm-up.invalid/\">link</a> and <em>text</em>.</p>", null, ["tag"], "Author");
             var content = new DigestContent(0, now, "1 January 2026", "Warm-up", [post, post with { Title = "Second" }]);
-            Build(content, new Subscriber(0, "reader@warm-up.invalid", "Reader", SubscriberStatus.Active, "warm-up", now, now, null, null));
+            var subscriber = new Subscriber(0, "reader@warm-up.invalid", "Reader", SubscriberStatus.Active, "warm-up", now, now, null, null);
+            return Build(content, subscriber, 0, "https://warm-up.invalid/unsubscribe/sample").Body is not null;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The real digest renders the same templates and reports what is wrong with them.
+            return false;
         }
     }
 

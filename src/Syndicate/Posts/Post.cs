@@ -79,8 +79,8 @@ internal sealed class Post
 
     internal PostContent? Content => Volatile.Read(ref _content);
 
-    /// <summary>Where Posts:CacheFile holds this version's rendered HTML, when the post came from there.</summary>
-    internal StoredContent? StoredContent { get; init; }
+    /// <summary>Where Posts:CacheFile holds this version's rendered HTML, when the post came from there (moved by each save).</summary>
+    internal StoredContent? StoredContent { get; set; }
 
     internal PostContent SetContent(PostContent content) =>
         Interlocked.CompareExchange(ref _content, content, null) ?? content;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Hashing;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace Syndicate.Posts;
 
@@ -14,12 +14,18 @@ namespace Syndicate.Posts;
 /// pattern, size limit, default author, posts folder); anything else, or a cache that cannot be read, is
 /// ignored and every post is read from its file as without a cache. Only posts that parsed without errors are
 /// kept. The rendered HTML is not loaded with the posts: it stays in the file and is read when a feed or a
-/// digest first needs it.
+/// digest first needs it. Each post's entry and each HTML block carries a checksum (XxHash3): a cache damaged in
+/// any way is ignored as a whole, an HTML block damaged later is rendered again. A file whose write time is within <see cref="RacyWindow"/> of the cache's own writing
+/// is read again anyway (as git does with its index): it may have changed again in the same clock tick, with the
+/// same size.
 /// </summary>
 internal sealed class PostCache : IDisposable
 {
     private const string Magic = "Syndicate post cache";
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 3;
+
+    /// <summary>Coarser than any file system's write-time resolution this runs on (FAT and SMB: 2 s).</summary>
+    private static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(3);
 
     private readonly string? _path;
     private readonly string _folder;
@@ -27,7 +33,10 @@ internal sealed class PostCache : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _saveGate = new();
     private Dictionary<string, Post>? _loaded;
-    private SafeFileHandle? _handle;
+    private DateTime _loadedWrittenAt;
+
+    // The cache file the stored HTML of the posts is read from: the one loaded, then the one each save wrote.
+    private FileStream? _file;
 
     /// <param name="path">The cache file's full path; null or empty turns the cache off.</param>
     /// <param name="folder">The posts folder, full path: cached posts are stored by their path relative to it.</param>
@@ -48,7 +57,7 @@ internal sealed class PostCache : IDisposable
     public Post? TryTake(string file, FileStamp stamp)
     {
         var loaded = _loaded ??= Load();
-        return loaded.Remove(file, out var post) && post.Stamp == stamp ? post : null;
+        return loaded.Remove(file, out var post) && post.Stamp == stamp && stamp.LastWriteUtc < _loadedWrittenAt - RacyWindow ? post : null;
     }
 
     /// <summary>Drops the cached posts that no file asked for (deleted or changed files); returns how many.</summary>
@@ -67,19 +76,21 @@ internal sealed class PostCache : IDisposable
             return null;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(stored.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(stored.Length + sizeof(ulong));
         try
         {
-            if (RandomAccess.Read(stored.Handle, buffer.AsSpan(0, stored.Length), stored.Offset) != stored.Length)
+            if (!ReadBlock(stored, buffer))
             {
+                PostsLog.CacheUnusable(_logger, _path ?? "", "read", $"the HTML of {post.File} does not match its checksum");
                 return null;
             }
 
             using var reader = new BinaryReader(new MemoryStream(buffer, 0, stored.Length), Encoding.UTF8);
             return new PostContent(reader.ReadString(), reader.ReadString(), reader.ReadString());
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // The post is rendered from its file instead.
             PostsLog.CacheUnusable(_logger, _path ?? "", "read", ex.Message);
             return null;
         }
@@ -91,8 +102,8 @@ internal sealed class PostCache : IDisposable
 
     /// <summary>
     /// Writes <paramref name="posts"/> (each with its file's current stamp) and every rendered HTML known for them, to a
-    /// temporary file renamed over the cache: a run that stops half-way leaves the previous cache whole. A failure is
-    /// logged and changes nothing else; false then.
+    /// temporary file renamed over the cache: a run that stops half-way leaves the previous cache whole. The posts whose
+    /// HTML is only in the cache then read it from the new file. A failure is logged and changes nothing else; false then.
     /// </summary>
     public bool Save(IReadOnlyCollection<Post> posts)
     {
@@ -105,7 +116,8 @@ internal sealed class PostCache : IDisposable
         {
             var stopwatch = Stopwatch.StartNew();
             var temporary = $"{_path}.{Environment.ProcessId}.tmp";
-            var withContent = 0;
+            var moved = new List<(Post Post, long Offset, int Length)>();
+            FileStream? written = null;
             try
             {
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
@@ -115,39 +127,52 @@ internal sealed class PostCache : IDisposable
                     writer.Write(Magic);
                     writer.Write(FormatVersion);
                     writer.Write(_fingerprint);
+                    writer.Write(DateTime.UtcNow.Ticks);
                     writer.Write(posts.Count);
+                    using var entry = new MemoryStream();
+                    using var entryWriter = new BinaryWriter(entry, Encoding.UTF8, leaveOpen: true);
                     foreach (var post in posts)
                     {
-                        WritePost(writer, post);
-                        if (WriteContent(writer, post))
+                        entry.SetLength(0);
+                        WritePost(entryWriter, post);
+                        entryWriter.Flush();
+                        WriteChecked(writer, entry.GetBuffer().AsSpan(0, (int)entry.Length));
+                        if (WriteContent(writer, post) is { } block && post.Content is null)
                         {
-                            withContent++;
+                            moved.Add((post, block.Offset, block.Length));
                         }
                     }
                 }
 
+                // Opened before the rename, so it is this file whatever another process renames there next.
+                written = new FileStream(temporary, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1);
                 File.Move(temporary, _path, overwrite: true);
-                PostsLog.CacheWritten(_logger, _path, posts.Count, withContent, stopwatch.ElapsedMilliseconds);
-                return true;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                PostsLog.CacheUnusable(_logger, _path, "written", ex.Message);
-                try
+                foreach (var (post, offset, length) in moved)
                 {
-                    File.Delete(temporary);
-                }
-                catch (Exception) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Nothing more to do: the next save writes the same name again.
+                    post.StoredContent = new StoredContent(written, offset, length);
                 }
 
+                (_file, written) = (written, _file);
+                PostsLog.CacheWritten(_logger, _path, posts.Count, posts.Count(post => post.Content is not null || post.StoredContent is not null),
+                    stopwatch.ElapsedMilliseconds);
+                DeleteLeftovers();
+                return true;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                PostsLog.CacheUnusable(_logger, _path, "written", ex.Message);
+                Delete(temporary);
                 return false;
+            }
+            finally
+            {
+                // The file replaced (or, after a failure, the one that was not put in place): no post reads from it now.
+                written?.Dispose();
             }
         }
     }
 
-    public void Dispose() => _handle?.Dispose();
+    public void Dispose() => _file?.Dispose();
 
     private Dictionary<string, Post> Load()
     {
@@ -158,38 +183,84 @@ internal sealed class PostCache : IDisposable
         }
 
         var stopwatch = Stopwatch.StartNew();
-        SafeFileHandle? handle = null;
+        FileStream? file = null;
         try
         {
-            // Shared for deleting: a later save renames its new file over this one while its posts still read their HTML here.
-            handle = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
-            // The posts are read through a stream of their own (which closes its handle); the HTML later through this handle.
-            using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
-            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            // One open file for the posts and, later, their HTML: shared for deleting, so that a save can rename a new
+            // cache over it while posts still read here.
+            file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
+            using var reader = new BinaryReader(file, Encoding.UTF8, leaveOpen: true);
             if (reader.ReadString() != Magic || reader.ReadInt32() != FormatVersion || reader.ReadString() != _fingerprint)
             {
                 PostsLog.CacheStale(_logger, _path);
-                handle.Dispose();
+                file.Dispose();
                 return posts;
             }
 
-            var count = reader.ReadInt32();
+            _loadedWrittenAt = new DateTime(reader.ReadInt64(), DateTimeKind.Utc);
+            var count = Count(reader);
+            using var entry = new MemoryStream();
+            using var entryReader = new BinaryReader(entry, Encoding.UTF8, leaveOpen: true);
             for (var i = 0; i < count; i++)
             {
-                var post = ReadPost(reader, handle);
+                ReadChecked(reader, entry);
+                var post = ReadPost(entryReader);
+                if (reader.ReadBoolean())
+                {
+                    var length = Count(reader);
+                    post.StoredContent = new StoredContent(file, reader.BaseStream.Position, length);
+                    reader.BaseStream.Seek(length + sizeof(ulong), SeekOrigin.Current);
+                }
+
                 posts[post.File] = post;
             }
 
-            _handle = handle;
+            _file = file;
             PostsLog.CacheLoaded(_logger, _path, posts.Count, stopwatch.ElapsedMilliseconds);
             return posts;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A cache cut short or damaged (a full disk, an edit by hand) is only a slower start.
-            handle?.Dispose();
+            file?.Dispose();
             PostsLog.CacheUnusable(_logger, _path, "read", ex.Message);
             return new Dictionary<string, Post>(StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>A count or length from the file, checked against the bytes left: a damaged one never makes a huge allocation.</summary>
+    private static int Count(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        if (count < 0 || count > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new InvalidDataException($"a count of {count} at byte {reader.BaseStream.Position} does not fit the file.");
+        }
+
+        return count;
+    }
+
+    private void DeleteLeftovers()
+    {
+        // Temporary files of saves that a stopped process left behind.
+        foreach (var leftover in Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(_path)!, System.IO.Path.GetFileName(_path) + ".*.tmp"))
+        {
+            if (File.GetLastWriteTimeUtc(leftover) < DateTime.UtcNow - TimeSpan.FromHours(1))
+            {
+                Delete(leftover);
+            }
+        }
+    }
+
+    private static void Delete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next save's cleaning.
         }
     }
 
@@ -223,7 +294,7 @@ internal sealed class PostCache : IDisposable
         }
     }
 
-    private Post ReadPost(BinaryReader reader, SafeFileHandle handle)
+    private Post ReadPost(BinaryReader reader)
     {
         var file = reader.ReadString();
         var stamp = new FileStamp(reader.ReadInt64(), new DateTime(reader.ReadInt64(), DateTimeKind.Utc));
@@ -243,19 +314,11 @@ internal sealed class PostCache : IDisposable
         var id = reader.ReadString();
         var draft = reader.ReadBoolean();
         var bodyLine = reader.ReadInt32();
-        var warnings = new PostDiagnostic[reader.ReadInt32()];
+        var warnings = new PostDiagnostic[Count(reader)];
         for (var i = 0; i < warnings.Length; i++)
         {
             var line = reader.ReadInt32();
             warnings[i] = new PostDiagnostic(file, line < 0 ? null : line, ReadOptional(reader), reader.ReadString(), IsError: false);
-        }
-
-        StoredContent? stored = null;
-        if (reader.ReadBoolean())
-        {
-            var length = reader.ReadInt32();
-            stored = new StoredContent(handle, reader.BaseStream.Position, length);
-            reader.BaseStream.Seek(length, SeekOrigin.Current);
         }
 
         return new Post
@@ -280,12 +343,14 @@ internal sealed class PostCache : IDisposable
             IsDraft = draft,
             BodyLine = bodyLine,
             Warnings = warnings,
-            StoredContent = stored,
         };
     }
 
-    /// <summary>The post's rendered HTML as one block (its length first, so a load can step over it): rendered in this run, or copied from the cache it was loaded from.</summary>
-    private static bool WriteContent(BinaryWriter writer, Post post)
+    /// <summary>
+    /// The post's rendered HTML as one block (its length first, so a load can step over it): rendered in this run, or
+    /// copied from the cache it was read from. Returns where the block lies in the new file, null when there is none.
+    /// </summary>
+    private static (long Offset, int Length)? WriteContent(BinaryWriter writer, Post post)
     {
         if (post.Content is { } content)
         {
@@ -297,23 +362,17 @@ internal sealed class PostCache : IDisposable
                 blockWriter.Write(content.SummaryText);
             }
 
-            writer.Write(true);
-            writer.Write((int)block.Length);
-            writer.Write(block.GetBuffer(), 0, (int)block.Length);
-            return true;
+            return WriteBlock(writer, block.GetBuffer().AsSpan(0, (int)block.Length));
         }
 
         if (post.StoredContent is { } stored)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(stored.Length);
+            var buffer = ArrayPool<byte>.Shared.Rent(stored.Length + sizeof(ulong));
             try
             {
-                if (RandomAccess.Read(stored.Handle, buffer.AsSpan(0, stored.Length), stored.Offset) == stored.Length)
+                if (ReadBlock(stored, buffer))
                 {
-                    writer.Write(true);
-                    writer.Write(stored.Length);
-                    writer.Write(buffer, 0, stored.Length);
-                    return true;
+                    return WriteBlock(writer, buffer.AsSpan(0, stored.Length));
                 }
             }
             finally
@@ -323,7 +382,47 @@ internal sealed class PostCache : IDisposable
         }
 
         writer.Write(false);
-        return false;
+        return null;
+    }
+
+    private static (long Offset, int Length) WriteBlock(BinaryWriter writer, ReadOnlySpan<byte> block)
+    {
+        writer.Write(true);
+        writer.Flush();
+        var offset = writer.BaseStream.Position + sizeof(int);
+        WriteChecked(writer, block);
+        return (offset, block.Length);
+    }
+
+    /// <summary>Length, bytes, XxHash3 of the bytes.</summary>
+    private static void WriteChecked(BinaryWriter writer, ReadOnlySpan<byte> bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+        writer.Write(XxHash3.HashToUInt64(bytes));
+    }
+
+    /// <summary>Reads one checked entry into <paramref name="entry"/> (reused for every entry), positioned at its start.</summary>
+    private static void ReadChecked(BinaryReader reader, MemoryStream entry)
+    {
+        var length = Count(reader);
+        entry.SetLength(length);
+        var bytes = entry.GetBuffer().AsSpan(0, length);
+        reader.BaseStream.ReadExactly(bytes);
+        if (reader.ReadUInt64() != XxHash3.HashToUInt64(bytes))
+        {
+            throw new InvalidDataException($"an entry ending at byte {reader.BaseStream.Position} does not match its checksum.");
+        }
+
+        entry.Position = 0;
+    }
+
+    /// <summary>Reads a stored HTML block and its checksum into <paramref name="buffer"/>; false when either is not what was written.</summary>
+    private static bool ReadBlock(StoredContent stored, byte[] buffer)
+    {
+        var span = buffer.AsSpan(0, stored.Length + sizeof(ulong));
+        return RandomAccess.Read(stored.File.SafeFileHandle, span, stored.Offset) == span.Length
+            && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span[stored.Length..]) == XxHash3.HashToUInt64(span[..stored.Length]);
     }
 
     private static void WriteDate(BinaryWriter writer, DateTimeOffset value)
@@ -356,7 +455,7 @@ internal sealed class PostCache : IDisposable
 
     private static string[] ReadList(BinaryReader reader)
     {
-        var values = new string[reader.ReadInt32()];
+        var values = new string[Count(reader)];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = reader.ReadString();
@@ -366,5 +465,5 @@ internal sealed class PostCache : IDisposable
     }
 }
 
-/// <summary>Where a post's rendered HTML lies in the cache file it was loaded from.</summary>
-internal sealed record StoredContent(SafeFileHandle Handle, long Offset, int Length);
+/// <summary>Where a post's rendered HTML lies in a cache file this process holds open.</summary>
+internal sealed record StoredContent(FileStream File, long Offset, int Length);

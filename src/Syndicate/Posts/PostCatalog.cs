@@ -165,6 +165,7 @@ internal sealed class PostCatalog : IDisposable
         }
 
         List<Post> posts;
+        var kept = new List<Post>();
         lock (_gate)
         {
             posts = new List<Post>(_entries.Count);
@@ -174,13 +175,23 @@ internal sealed class PostCatalog : IDisposable
                 {
                     posts.Add(post);
                 }
+                else if (entry.Good is { Content: null, StoredContent: not null } last)
+                {
+                    kept.Add(last);
+                }
             }
         }
 
-        if (_cache.Save(posts))
+        // A last good version kept while its file is broken is not cached (its file has another stamp now): its HTML is
+        // read into memory before the file it lies in is replaced.
+        foreach (var post in kept)
         {
-            Interlocked.Add(ref _unsaved, -unsaved);
+            GetContent(post);
         }
+
+        // Written or not (a failure is logged), the next try waits for the next change: no rewrite, and no warning, every rescan.
+        _cache.Save(posts);
+        Interlocked.Add(ref _unsaved, -unsaved);
     }
 
     /// <summary>

@@ -268,7 +268,7 @@ public sealed partial class DigestMessagesTests : IDisposable
         await harness.BaselineAsync();
         harness.WritePost("hello.md", "Hello again", "2026-03-01");
 
-        harness.Messages.WarmUp(DigestHarness.Start);
+        Assert.True(harness.Messages.WarmUp(DigestHarness.Start), "the sample message is made");
         Assert.Empty(harness.Transport.Messages);
         Assert.Equal(0, await harness.CountAsync("SELECT COUNT(*) FROM digests"));
 

@@ -167,6 +167,80 @@ public sealed class PostCacheTests : IDisposable
     }
 
     [Fact]
+    public void NextRun_DamagedCountsAndLengths_NeverThrowAndPostsStayRight()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01", "Alpha"));
+        _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02", "Bravo"));
+        _first.Catalog.Scan();
+        foreach (var post in _first.Snapshot().Posts)
+        {
+            _first.Catalog.GetContent(post);
+        }
+
+        _first.Catalog.SaveCache();
+        var good = File.ReadAllBytes(CachePath);
+
+        // A huge, a negative and a zero count or length at every fourth byte: whatever field it lands in.
+        foreach (var value in (int[])[int.MaxValue, -8, 0])
+        {
+            for (var at = 0; at + 4 <= good.Length; at += 4)
+            {
+                var damaged = (byte[])good.Clone();
+                BitConverter.TryWriteBytes(damaged.AsSpan(at), value);
+                File.WriteAllBytes(CachePath, damaged);
+
+                var (next, _) = NextRun();
+                next.Scan();
+                // Damage is caught by the checksums: the posts and their HTML are right, from the cache or from the files.
+                var posts = next.Snapshot(_first.Time.GetUtcNow()).Posts;
+                Assert.Equal(["Two", "One"], posts.Select(post => post.Title));
+                Assert.Contains("Bravo", next.GetContent(posts[0]).Html, StringComparison.Ordinal);
+                Assert.Contains("Alpha", next.GetContent(posts[1]).Html, StringComparison.Ordinal);
+
+                next.SaveCache();
+                next.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public void SaveCache_AfterALoad_CachedHtmlIsReadFromTheNewFile()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01", "Alpha"));
+        _first.Catalog.Scan();
+        var html = _first.Catalog.GetContent(Assert.Single(_first.Snapshot().Posts)).Html;
+        _first.Catalog.SaveCache();
+
+        var (next, log) = NextRun();
+        next.Scan();
+        var cached = Assert.Single(next.Snapshot(_first.Time.GetUtcNow()).Posts);
+        // A new post makes the next save write a new file over the one the cached post's HTML lies in.
+        _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02", "Bravo"));
+        next.Scan();
+        next.SaveCache();
+        RewriteKeepingStamp("2024-01-01-one.md", "Alpha", "Zulu!");
+
+        Assert.Equal(html, next.GetContent(cached).Html);
+        Assert.DoesNotContain(log.Entries, entry => entry.Id == 1014);
+    }
+
+    [Fact]
+    public void NextRun_FileWrittenJustBeforeTheCache_IsReadAgain()
+    {
+        var path = _first.WritePost("2024-01-01-one.md", Post("Same second", "2024-01-01"));
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+
+        // Rewritten in the same clock tick with the same size: the stamp cannot tell, so the cache does not trust it.
+        RewriteKeepingStamp("2024-01-01-one.md", "Same second", "Next second");
+        var (next, _) = NextRun();
+        next.Scan();
+
+        Assert.Equal("Next second", Assert.Single(next.Snapshot(_first.Time.GetUtcNow()).Posts).Title);
+    }
+
+    [Fact]
     public void SaveCache_NothingNewSinceTheLastSave_DoesNotWriteAgain()
     {
         _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
