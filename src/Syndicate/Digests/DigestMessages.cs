@@ -21,6 +21,10 @@ internal sealed class DigestMessages(
 {
     public const string Template = "digest";
 
+    // The site as templates see it, and the List-Id it names: the same for every message.
+    private readonly SiteModel _site = SiteModel.From(site.Value);
+    private readonly string _listId = $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{composer.FromDomain}>";
+
     /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
     public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
     {
@@ -43,8 +47,8 @@ internal sealed class DigestMessages(
                 post.Author);
         }).ToList();
         var subject = posts.Count == 1
-            ? $"{SiteModel.From(site.Value).Title}: {posts[0].Title}"
-            : $"{posts.Count} new posts from {SiteModel.From(site.Value).Title}";
+            ? $"{_site.Title}: {posts[0].Title}"
+            : $"{posts.Count} new posts from {_site.Title}";
         return new DigestContent(digestId, plannedAt, Day(plannedAt, zone), subject, posts);
     }
 
@@ -55,7 +59,7 @@ internal sealed class DigestMessages(
     private MimeMessage Build(DigestContent content, Subscriber subscriber, long resendId, string unsubscribeUrl)
     {
         var model = new DigestModel(
-            SiteModel.From(site.Value),
+            _site,
             content.Posts,
             new SubscriberModel(MailComposer.SingleLine(subscriber.Email), MailComposer.SingleLine(subscriber.Name)),
             unsubscribeUrl,
@@ -75,7 +79,7 @@ internal sealed class DigestMessages(
             message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text, messageId);
         }
 
-        message.Headers.Add(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{domain}>");
+        message.Headers.Add(HeaderId.ListId, _listId);
         var unsubscribe = $"<{unsubscribeUrl}>";
         if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))
         {
