@@ -117,6 +117,7 @@ internal sealed class PostCache : IDisposable
             var stopwatch = Stopwatch.StartNew();
             var temporary = $"{_path}.{Environment.ProcessId}.tmp";
             var moved = new List<(Post Post, long Offset, int Length)>();
+            var withHtml = 0;
             FileStream? written = null;
             try
             {
@@ -137,7 +138,13 @@ internal sealed class PostCache : IDisposable
                         WritePost(entryWriter, post);
                         entryWriter.Flush();
                         WriteChecked(writer, entry.GetBuffer().AsSpan(0, (int)entry.Length));
-                        if (WriteContent(writer, post) is { } block && post.Content is null)
+                        if (WriteContent(writer, post) is not { } block)
+                        {
+                            continue;
+                        }
+
+                        withHtml++;
+                        if (post.Content is null)
                         {
                             moved.Add((post, block.Offset, block.Length));
                         }
@@ -153,8 +160,7 @@ internal sealed class PostCache : IDisposable
                 }
 
                 (_file, written) = (written, _file);
-                PostsLog.CacheWritten(_logger, _path, posts.Count, posts.Count(post => post.Content is not null || post.StoredContent is not null),
-                    stopwatch.ElapsedMilliseconds);
+                PostsLog.CacheWritten(_logger, _path, posts.Count, withHtml, stopwatch.ElapsedMilliseconds);
                 DeleteLeftovers();
                 return true;
             }
