@@ -22,77 +22,20 @@ internal sealed class FeedOutput
     /// <summary>Writes the document unless the file already holds these bytes; true when it wrote.</summary>
     public bool Write(FeedDocument document)
     {
-        var target = FullPath(document.Path);
-        if (SameBytes(target, document.Body))
-        {
-            return false;
-        }
-
-        var directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                stream.Write(document.Body);
-            }
-
-            // No fsync: the rename is what makes the replacement atomic for readers, who see the
-            // old file or the new one, never a part. Flushing each file to disk only guarded
-            // against a power cut, after which the next build writes the feeds again anyway.
-            File.Move(temporary, target, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
-
-        return true;
+        using var replacement = new FileReplacement(FullPath(document.Path));
+        replacement.Write(document.Body);
+        return replacement.Commit().Written;
     }
 
     /// <summary>
-    /// Streams a feed into a temporary file beside its target, hashing it on the way, then renames
-    /// it over the target unless the target already holds the same bytes: no feed is ever held
-    /// in memory whole, and an unchanged file keeps its modification time.
+    /// Streams a feed to its file through a <see cref="FileReplacement"/>: no feed is ever held in
+    /// memory whole, an unchanged file is only read, and a changed one is replaced atomically.
     /// </summary>
     public FeedFileWrite Write(FeedFile file)
     {
-        var target = FullPath(file.Path);
-        var directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            long length;
-            string eTag;
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var hashing = new HashingStream(stream))
-            {
-                file.WriteTo(hashing);
-                length = hashing.Length;
-                eTag = FeedDocument.ETagOfHash(hashing.Hash());
-            }
-
-            if (SameFiles(target, temporary, length))
-            {
-                return new FeedFileWrite(false, length, eTag);
-            }
-
-            // No fsync, as in Write(FeedDocument): the rename alone makes the replacement atomic for readers.
-            File.Move(temporary, target, overwrite: true);
-            return new FeedFileWrite(true, length, eTag);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+        using var replacement = new FileReplacement(FullPath(file.Path));
+        file.WriteTo(replacement);
+        return replacement.Commit();
     }
 
     /// <summary>Deletes tag feeds that are no longer made (a tag no post carries any more); returns their paths.</summary>
@@ -128,59 +71,7 @@ internal sealed class FeedOutput
     }
 
     public string FullPath(string relative) => Path.Combine(Folder, relative.Replace('/', Path.DirectorySeparatorChar));
-
-    private static bool SameFiles(string existing, string written, long length)
-    {
-        try
-        {
-            var info = new FileInfo(existing);
-            if (!info.Exists || info.Length != length)
-            {
-                return false;
-            }
-
-            using var a = File.OpenHandle(existing);
-            using var b = File.OpenHandle(written);
-            var left = new byte[1 << 16];
-            var right = new byte[1 << 16];
-            for (long offset = 0; offset < length;)
-            {
-                var count = RandomAccess.Read(a, left, offset);
-                if (count == 0 || RandomAccess.Read(b, right.AsSpan(0, count), offset) != count
-                    || !left.AsSpan(0, count).SequenceEqual(right.AsSpan(0, count)))
-                {
-                    return false;
-                }
-
-                offset += count;
-            }
-
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    private static bool SameBytes(string path, ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists || info.Length != body.Length)
-            {
-                return false;
-            }
-
-            return File.ReadAllBytes(path).AsSpan().SequenceEqual(body);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
 }
 
-/// <summary>What <see cref="FeedOutput.Write(FeedFile)"/> did: whether it replaced the file, and the feed's size and ETag.</summary>
-internal sealed record FeedFileWrite(bool Written, long Length, string ETag);
+/// <summary>What <see cref="FeedOutput.Write(FeedFile)"/> did: whether it replaced the file, the feed's size, and its ETag when it wrote.</summary>
+internal sealed record FeedFileWrite(bool Written, long Length, string? ETag);

@@ -93,7 +93,7 @@ internal sealed class FeedPublisher : IDisposable
                     {
                         written++;
                         changed.Add(path);
-                        FeedsLog.FeedWritten(_logger, path, result.Length, result.ETag);
+                        FeedsLog.FeedWritten(_logger, path, result.Length, result.ETag!);
                     }
                 }
             }
