@@ -85,8 +85,8 @@ internal sealed class PostCache : IDisposable
                 return null;
             }
 
-            using var reader = new BinaryReader(new MemoryStream(buffer, 0, stored.Length), Encoding.UTF8);
-            return new PostContent(reader.ReadString(), reader.ReadString(), reader.ReadString());
+            var block = buffer.AsSpan(0, stored.Length);
+            return new PostContent(ReadUtf8(ref block), ReadUtf8(ref block), ReadUtf8(ref block));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -429,6 +429,38 @@ internal sealed class PostCache : IDisposable
         var span = buffer.AsSpan(0, stored.Length + sizeof(ulong));
         return RandomAccess.Read(stored.File.SafeFileHandle, span, stored.Offset) == span.Length
             && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(span[stored.Length..]) == XxHash3.HashToUInt64(span[..stored.Length]);
+    }
+
+    /// <summary>
+    /// One string as <see cref="BinaryWriter.Write(string)"/> wrote it (a 7-bit encoded byte count, then UTF-8), taken
+    /// off the front of <paramref name="block"/>. Decoded at once: BinaryReader would decode a post's HTML 128 bytes at
+    /// a time into a StringBuilder.
+    /// </summary>
+    private static string ReadUtf8(ref Span<byte> block)
+    {
+        int length = 0, shift = 0, at = 0;
+        byte next;
+        do
+        {
+            if (at == block.Length || shift > 28)
+            {
+                throw new InvalidDataException("a string's length in an HTML block is cut short or too long.");
+            }
+
+            next = block[at++];
+            length |= (next & 0x7F) << shift;
+            shift += 7;
+        }
+        while ((next & 0x80) != 0);
+
+        if (length < 0 || length > block.Length - at)
+        {
+            throw new InvalidDataException($"a string of {length} bytes does not fit in what is left of its HTML block ({block.Length - at} bytes).");
+        }
+
+        var value = Encoding.UTF8.GetString(block.Slice(at, length));
+        block = block[(at + length)..];
+        return value;
     }
 
     private static void WriteDate(BinaryWriter writer, DateTimeOffset value)
