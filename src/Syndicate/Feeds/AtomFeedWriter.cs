@@ -10,7 +10,7 @@ namespace Syndicate.Feeds;
 /// </summary>
 internal static class AtomFeedWriter
 {
-    private static readonly FeedSplice Splice = new("\n</feed>"u8, FeedSplice.ShellContext, WriteWhole);
+    private static readonly FeedSplice Splice = new("\n  <entry>"u8, "\n</feed>"u8, FeedSplice.ShellContext, WriteWhole);
 
     public static byte[] Write(FeedContext context)
     {
@@ -25,6 +25,10 @@ internal static class AtomFeedWriter
     /// </summary>
     public static void Write(FeedContext context, Stream output) =>
         Splice.Write(context, output, entry => entry.Bytes.Atom(() => Splice.Item(entry)));
+
+    /// <summary>Makes the entries of <paramref name="entries"/> not made yet in one run of the formatter, ahead of the feeds that copy them.</summary>
+    public static void Prepare(IReadOnlyList<FeedEntry> entries) =>
+        Splice.Prepare(entries, entry => entry.Bytes.HasAtom, (entry, item) => entry.Bytes.KeepAtom(item));
 
     /// <summary>The whole feed through the formatter, items and all: the shell and item bytes are cut from it.</summary>
     internal static byte[] WriteWhole(FeedContext context)

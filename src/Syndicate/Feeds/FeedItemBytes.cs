@@ -15,6 +15,16 @@ internal sealed class FeedItemBytes
 
     public byte[] Atom(Func<byte[]> make) => Get(ref _atom, make);
 
+    public bool HasRss => Volatile.Read(ref _rss) is not null;
+
+    public bool HasAtom => Volatile.Read(ref _atom) is not null;
+
+    /// <summary>Keeps <paramref name="item"/> as the RSS item unless one was made meanwhile.</summary>
+    public void KeepRss(byte[] item) => Rss(() => item);
+
+    /// <summary>Keeps <paramref name="item"/> as the Atom entry unless one was made meanwhile.</summary>
+    public void KeepAtom(byte[] item) => Atom(() => item);
+
     private byte[] Get(ref byte[]? slot, Func<byte[]> make)
     {
         if (Volatile.Read(ref slot) is { } made)

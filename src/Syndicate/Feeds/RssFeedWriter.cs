@@ -14,7 +14,7 @@ internal static class RssFeedWriter
     public const string DublinCoreNamespace = "http://purl.org/dc/elements/1.1/";
     private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
-    private static readonly FeedSplice Splice = new("\n  </channel>"u8, FeedSplice.ShellContext, WriteWhole);
+    private static readonly FeedSplice Splice = new("\n    <item>"u8, "\n  </channel>"u8, FeedSplice.ShellContext, WriteWhole);
 
     public static byte[] Write(FeedContext context)
     {
@@ -29,6 +29,10 @@ internal static class RssFeedWriter
     /// </summary>
     public static void Write(FeedContext context, Stream output) =>
         Splice.Write(context, output, entry => entry.Bytes.Rss(() => Splice.Item(entry)));
+
+    /// <summary>Makes the items of <paramref name="entries"/> not made yet in one run of the formatter, ahead of the feeds that copy them.</summary>
+    public static void Prepare(IReadOnlyList<FeedEntry> entries) =>
+        Splice.Prepare(entries, entry => entry.Bytes.HasRss, (entry, item) => entry.Bytes.KeepRss(item));
 
     /// <summary>The whole feed through the formatter, items and all: the shell and item bytes are cut from it.</summary>
     internal static byte[] WriteWhole(FeedContext context)

@@ -81,4 +81,46 @@ public sealed class FeedSpliceTests
         Assert.Equal(RssFeedWriter.WriteWhole(tag), written);
         Assert.True(written.AsSpan().IndexOf(item) > 0, "the tag feed holds the item bytes made for the site feed");
     }
+
+    [Fact]
+    public void Prepare_ManyEntriesInOneRun_GivesTheFormattersBytes()
+    {
+        var three = FeedTestPosts.Three();
+        var hostile = FeedTestPosts.Hostile();
+        var entries = new List<FeedEntry>
+        {
+            three[0],
+            new(hostile.Post, hostile.Content with { Html = "<p>SyndicateItemContent9f8c3b6e2d1a4f7c</p>" }),
+            three[1],
+            new(three[2].Post, three[2].Content with { Html = "" }),
+            new(three[2].Post, three[2].Content with { Html = "\u0001\uFFFE" }),
+            hostile,
+            new(three[0].Post, three[0].Content with { Html = "<p>text with a start tag's bytes: \n    <item>\n  <entry></p>" }),
+            three[2],
+        };
+        var rss = FeedTestPosts.Context(entries);
+        var atom = FeedTestPosts.Context(entries, selfPath: "atom.xml");
+
+        RssFeedWriter.Prepare(entries);
+        AtomFeedWriter.Prepare(entries);
+
+        Assert.All(entries, entry => Assert.True(entry.Bytes.HasRss && entry.Bytes.HasAtom));
+        Assert.Equal(RssFeedWriter.WriteWhole(rss), RssFeedWriter.Write(rss));
+        Assert.Equal(AtomFeedWriter.WriteWhole(atom), AtomFeedWriter.Write(atom));
+    }
+
+    [Fact]
+    public void Prepare_EntryAlreadyMade_IsKeptNotMadeAgain()
+    {
+        var entries = FeedTestPosts.Three();
+        var site = FeedTestPosts.Context([entries[0]]);
+        RssFeedWriter.Write(site);
+        var made = entries[0].Bytes.Rss(() => throw new InvalidOperationException("made again"));
+
+        RssFeedWriter.Prepare(entries);
+
+        Assert.Same(made, entries[0].Bytes.Rss(() => throw new InvalidOperationException("made again")));
+        Assert.True(entries[1].Bytes.HasRss);
+        Assert.False(entries[1].Bytes.HasAtom);
+    }
 }
