@@ -14,7 +14,11 @@ internal static class BuildCommand
         var feedOutput = services.GetRequiredService<FeedOutput>();
         var started = TimeProvider.System.GetTimestamp();
 
+        // The item ledger is read on the other core while this one lists and reads the posts folder.
+        var ledger = services.GetRequiredService<PostLedger>();
+        var ledgerRead = Task.Run(() => ledger.PreloadAsync(cancellationToken), CancellationToken.None);
         catalog.Scan();
+        await ledgerRead;
         var result = await publisher.PublishAsync(serve: false, cancellationToken);
         catalog.SaveCache();
         var elapsed = TimeProvider.System.GetElapsedTime(started);

@@ -100,6 +100,30 @@ internal sealed class PostLedger(Database database, TimeProvider time) : IDispos
         }
     }
 
+    /// <summary>
+    /// Reads the ledger ahead of the first <see cref="RecordAsync"/>, so that a <c>build</c> can read it on one core while
+    /// it lists the posts folder on the other. A failure is left for <see cref="RecordAsync"/>, which reads again and reports it.
+    /// </summary>
+    public async Task PreloadAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_loaded)
+            {
+                await LoadAsync(cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or InvalidOperationException)
+        {
+            // Not loaded: RecordAsync meets the same error and reports it.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Every recorded post's feed id, and whether the baseline is set: one read of the whole ledger per process.</summary>
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
