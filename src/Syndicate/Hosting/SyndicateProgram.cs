@@ -202,7 +202,10 @@ internal static class SyndicateProgram
             ContentRootPath = Directory.GetCurrentDirectory(),
             Configuration = configuration,
         });
-        // A one-shot verb prints its own report; the log shows only what went wrong beyond it.
+        // A one-shot verb prints its own report; the log shows only what went wrong beyond it, on the console. The
+        // default Debug and EventSource loggers only cost a short process its start-up.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole();
         builder.Logging.AddFilter("Syndicate", LogLevel.Error);
         builder.Services.AddSyndicate();
         using var host = builder.Build();
