@@ -50,13 +50,13 @@ internal static class SyndicateServices
 
     private static void AddSite(this IServiceCollection services)
     {
-        services.AddValidatedOptions<SiteOptions, SiteOptionsValidator>(SiteOptions.Section);
+        services.AddValidatedOptions<SiteOptions, SiteOptionsValidator>(options => options.BindConfiguration(SiteOptions.Section));
         services.AddSingleton<SiteUrls>();
     }
 
     private static void AddPosts(this IServiceCollection services)
     {
-        services.AddValidatedOptions<PostsOptions, PostsOptionsValidator>(PostsOptions.Section);
+        services.AddValidatedOptions<PostsOptions, PostsOptionsValidator>(options => options.BindConfiguration(PostsOptions.Section));
         services.AddSingleton<PostParser>();
         services.AddSingleton<PostRenderer>();
         services.AddSingleton<PostCatalog>();
@@ -65,7 +65,7 @@ internal static class SyndicateServices
 
     private static void AddFeeds(this IServiceCollection services)
     {
-        services.AddValidatedOptions<FeedsOptions, FeedsOptionsValidator>(FeedsOptions.Section);
+        services.AddValidatedOptions<FeedsOptions, FeedsOptionsValidator>(options => options.BindConfiguration(FeedsOptions.Section));
         services.AddSingleton<FeedBuilder>();
         services.AddSingleton<FeedOutput>();
         services.AddSingleton<FeedStore>();
@@ -76,14 +76,14 @@ internal static class SyndicateServices
 
     private static void AddStorage(this IServiceCollection services)
     {
-        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(StorageOptions.Section);
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(options => options.BindConfiguration(StorageOptions.Section));
         services.AddSingleton<Database>();
         services.AddSingleton<DatabaseOutage>();
     }
 
     private static void AddDigests(this IServiceCollection services)
     {
-        services.AddValidatedOptions<DigestOptions, DigestOptionsValidator>(DigestOptions.Section);
+        services.AddValidatedOptions<DigestOptions, DigestOptionsValidator>(options => options.BindConfiguration(DigestOptions.Section));
         services.AddSingleton<DigestStore>();
         services.AddSingleton<DigestMessages>();
         services.AddSingleton<DigestSender>();
@@ -96,18 +96,21 @@ internal static class SyndicateServices
 
     private static void AddSubscribers(this IServiceCollection services)
     {
-        services.AddValidatedOptions<SubscribersOptions, SubscribersOptionsValidator>(SubscribersOptions.Section);
+        services.AddValidatedOptions<SubscribersOptions, SubscribersOptionsValidator>(options => options.BindConfiguration(SubscribersOptions.Section));
         services.AddSingleton<TokenSigner>();
         services.AddSingleton<SubscriberStore>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<SubscriberCsv>();
     }
 
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, string section)
+    /// <param name="bind">Binds the section: called with the options type named, so that the configuration binding generator makes its code.</param>
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, Action<OptionsBuilder<TOptions>> bind)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
-        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        var options = services.AddOptions<TOptions>();
+        bind(options);
+        options.ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }
