@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Syndicate.Feeds;
 
 /// <summary>
@@ -141,11 +143,20 @@ internal sealed class FeedSplice
         }
 
         var tail = marked.Length - at - ContentMarkerBytes.Length;
-        var item = new byte[at + XmlText.EscapedLength(html) + tail];
-        marked[..at].CopyTo(item);
-        var written = XmlText.Escape(html, item.AsSpan(at));
-        marked[^tail..].CopyTo(item.AsSpan(at + written));
-        return item;
+        var escaped = ArrayPool<byte>.Shared.Rent(XmlText.MaxEscapedLength(html));
+        try
+        {
+            var length = XmlText.Escape(html, escaped);
+            var item = new byte[at + length + tail];
+            marked[..at].CopyTo(item);
+            escaped.AsSpan(0, length).CopyTo(item.AsSpan(at));
+            marked[^tail..].CopyTo(item.AsSpan(at + length));
+            return item;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(escaped);
+        }
     }
 
     private const string ContentMarker = "SyndicateItemContent9f8c3b6e2d1a4f7c";
