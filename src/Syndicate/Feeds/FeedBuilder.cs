@@ -54,7 +54,7 @@ internal sealed class FeedBuilder
     public IReadOnlyList<FeedScope> Plan(CatalogSnapshot snapshot)
     {
         var scopes = new List<FeedScope> { new(null, null, Limit(snapshot.Posts)) };
-        var byTag = new Dictionary<string, (string Name, List<Post> Posts)>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, TagGroup>(StringComparer.Ordinal);
         foreach (var post in snapshot.Posts)
         {
             foreach (var tag in post.AllTags)
@@ -67,7 +67,7 @@ internal sealed class FeedBuilder
 
                 if (!byTag.TryGetValue(slug, out var group))
                 {
-                    byTag[slug] = group = (tag, []);
+                    byTag[slug] = group = new TagGroup(tag);
                 }
 
                 if (group.Posts.Count == 0 || !ReferenceEquals(group.Posts[^1], post))
@@ -77,9 +77,11 @@ internal sealed class FeedBuilder
             }
         }
 
-        foreach (var (slug, group) in byTag.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        var slugs = byTag.Keys.ToArray();
+        Array.Sort(slugs, StringComparer.Ordinal);
+        foreach (var slug in slugs)
         {
-            scopes.Add(new FeedScope(slug, group.Name, Limit(group.Posts)));
+            scopes.Add(new FeedScope(slug, byTag[slug].Name, Limit(byTag[slug].Posts)));
         }
 
         return scopes;
@@ -129,16 +131,24 @@ internal sealed class FeedBuilder
 
         var entries = new EntryCache(_catalog, _ledger);
         PrepareItems(entries, posts);
-        var files = scopes.SelectMany(scope => Paths(scope).Select(file => (Scope: scope, file.Path, file.Kind))).ToArray();
-        var results = new T[files.Length];
-        var largestFirst = Enumerable.Range(0, files.Length).OrderByDescending(i => files[i].Scope.Posts.Count).ToArray();
+        var files = new List<PlannedFile>();
+        foreach (var scope in scopes)
+        {
+            foreach (var (path, kind) in Paths(scope))
+            {
+                files.Add(new PlannedFile(files.Count, scope, path, kind));
+            }
+        }
+
+        var results = new T[files.Count];
+        var largestFirst = files.ToArray();
+        Array.Sort(largestFirst, (a, b) => a.Scope.Posts.Count != b.Scope.Posts.Count ? b.Scope.Posts.Count.CompareTo(a.Scope.Posts.Count) : a.Index.CompareTo(b.Index));
         // One file per core: more threads only add buffers and GC heaps, not throughput.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, i =>
+        Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, file =>
         {
-            var (scope, path, kind) = files[i];
-            var context = Context(scope, path, entries.For(scope.Posts, kind));
-            results[i] = write(new FeedFile(path, ContentType(kind), context.Updated, stream => Write(kind, context, stream)));
+            var context = Context(file.Scope, file.Path, entries.For(file.Scope.Posts, file.Kind));
+            results[file.Index] = write(new FeedFile(file.Path, ContentType(file.Kind), context.Updated, stream => Write(file.Kind, context, stream)));
         });
         return results;
     }
@@ -272,6 +282,24 @@ internal sealed class FeedBuilder
 
     private sealed record CachedFeed(IReadOnlyList<Post> Posts, FeedDocument Document);
 
+    // Classes rather than tuples here: a tuple in a generic collection costs a one-shot build its own compiled code.
+    private sealed class TagGroup(string name)
+    {
+        public string Name { get; } = name;
+
+        public List<Post> Posts { get; } = [];
+    }
+
+    /// <summary>One file of a <see cref="Stream{T}"/>: its place in the plan, its scope, path and format.</summary>
+    private sealed record PlannedFile(int Index, FeedScope Scope, string Path, FeedKind Kind);
+
+    private sealed class EntryPair(FeedEntry raw, FeedEntry xml)
+    {
+        public FeedEntry Raw { get; } = raw;
+
+        public FeedEntry Xml { get; } = xml;
+    }
+
     /// <summary>
     /// The entries of one build, made once per post however many feeds show it. The XML feeds get
     /// the HTML with the characters XML cannot hold already removed, once per post instead of once
@@ -279,7 +307,7 @@ internal sealed class FeedBuilder
     /// </summary>
     private sealed class EntryCache(PostCatalog catalog, PostLedger? ledger)
     {
-        private readonly ConcurrentDictionary<Post, (FeedEntry Raw, FeedEntry Xml)> _entries = new(ReferenceEqualityComparer.Instance);
+        private readonly ConcurrentDictionary<Post, EntryPair> _entries = new(ReferenceEqualityComparer.Instance);
 
         public FeedEntry[] For(IReadOnlyList<Post> posts, FeedKind kind)
         {
@@ -289,7 +317,7 @@ internal sealed class FeedBuilder
                 var post = posts[i];
                 if (!_entries.TryGetValue(post, out var pair))
                 {
-                    pair = Make(post, (catalog, ledger));
+                    pair = Make(post, catalog, ledger);
                     // Content that could not be read (the file went away meanwhile) is not kept on the post:
                     // neither is its entry, so the next build reads the file again.
                     if (ReferenceEquals(post.Content, pair.Raw.Content))
@@ -316,16 +344,16 @@ internal sealed class FeedBuilder
             }
         }
 
-        private static (FeedEntry, FeedEntry) Make(Post post, (PostCatalog Catalog, PostLedger? Ledger) parts)
+        private static EntryPair Make(Post post, PostCatalog catalog, PostLedger? ledger)
         {
-            var content = parts.Catalog.GetContent(post);
+            var content = catalog.GetContent(post);
             var html = XmlText.Clean(content.Html);
             var excerpt = XmlText.Clean(content.ExcerptHtml);
-            var id = parts.Ledger?.FeedIdOf(post) ?? post.Id;
+            var id = ledger?.FeedIdOf(post) ?? post.Id;
             var raw = new FeedEntry(post, content) { Id = id };
             return ReferenceEquals(html, content.Html) && ReferenceEquals(excerpt, content.ExcerptHtml)
-                ? (raw, raw)
-                : (raw, new FeedEntry(post, content with { Html = html, ExcerptHtml = excerpt }) { Id = id });
+                ? new EntryPair(raw, raw)
+                : new EntryPair(raw, new FeedEntry(post, content with { Html = html, ExcerptHtml = excerpt }) { Id = id });
         }
     }
 }

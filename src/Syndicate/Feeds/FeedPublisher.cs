@@ -152,17 +152,20 @@ internal sealed class FeedPublisher : IDisposable
         }
     }
 
-    private (string Path, FeedFileWrite? Result, string? Error) WriteFile(FeedFile file)
+    private FileOutcome WriteFile(FeedFile file)
     {
         try
         {
-            return (file.Path, _output.Write(file), null);
+            return new FileOutcome(file.Path, _output.Write(file), null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return (file.Path, null, ex.Message);
+            return new FileOutcome(file.Path, null, ex.Message);
         }
     }
+
+    /// <summary>What writing one feed file did, or the error that stopped it.</summary>
+    private sealed record FileOutcome(string Path, FeedFileWrite? Result, string? Error);
 
     /// <summary>
     /// A feed's address escaped as FeedBuilder writes its rel=self link: the topic a hub matches hub.url

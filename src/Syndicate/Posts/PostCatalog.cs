@@ -59,7 +59,7 @@ internal sealed class PostCatalog : IDisposable
     {
         var stopwatch = Stopwatch.StartNew();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var toRead = new List<(string Path, FileStamp Stamp)>();
+        var toRead = new List<FoundFile>();
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
         if (Directory.Exists(Folder))
         {
@@ -80,34 +80,28 @@ internal sealed class PostCatalog : IDisposable
                     }
                 }
 
-                toRead.Add((info.FullName, stamp));
+                toRead.Add(new FoundFile(info.FullName, stamp));
             }
         }
 
-        var results = new (string Path, FileStamp Stamp, PostParseResult? Result)[toRead.Count];
-        var misses = new List<int>(toRead.Count);
-        for (var i = 0; i < toRead.Count; i++)
+        var misses = new List<FoundFile>(toRead.Count);
+        foreach (var found in toRead)
         {
-            var (path, stamp) = toRead[i];
-            if (_cache.TryTake(RelativeName(path), stamp) is { } cached)
+            if (_cache.TryTake(RelativeName(found.Path), found.Stamp) is { } cached)
             {
-                results[i] = (path, stamp, new PostParseResult(cached, []));
+                found.Result = new PostParseResult(cached, []);
             }
             else
             {
-                misses.Add(i);
+                misses.Add(found);
             }
         }
 
         var untaken = _cache.ForgetUntaken();
-        Parallel.For(0, misses.Count, m =>
-        {
-            var (path, stamp) = toRead[misses[m]];
-            results[misses[m]] = (path, stamp, ReadAndParse(path, stamp, retryUnreadable: false));
-        });
+        Parallel.ForEach(misses, found => found.Result = ReadAndParse(found.Path, found.Stamp, retryUnreadable: false));
 
         // A file that fails is read again next time anyway; only new good posts and forgotten ones change the cache.
-        if (untaken > 0 || misses.Any(i => results[i].Result is { Post: not null }))
+        if (untaken > 0 || misses.Any(found => found.Result is { Post: not null }))
         {
             Interlocked.Increment(ref _unsaved);
         }
@@ -116,7 +110,7 @@ internal sealed class PostCatalog : IDisposable
         lock (_gate)
         {
             var now = _time.GetUtcNow().UtcDateTime;
-            foreach (var (path, stamp, result) in results)
+            foreach (var (path, stamp, result) in toRead)
             {
                 if (settle && result is { Post: null } && (stamp.Length == 0 || now - stamp.LastWriteUtc < SettleTime))
                 {
@@ -531,6 +525,18 @@ internal sealed class PostCatalog : IDisposable
     }
 
     private sealed record Entry(FileStamp Stamp, Post? Good, IReadOnlyList<PostDiagnostic> Errors);
+
+    /// <summary>A post file a scan found changed or new, and what reading it gave (a class: a tuple in a list costs a start-up its own compiled list code).</summary>
+    private sealed class FoundFile(string path, FileStamp stamp)
+    {
+        public string Path { get; } = path;
+
+        public FileStamp Stamp { get; } = stamp;
+
+        public PostParseResult? Result { get; set; }
+
+        public void Deconstruct(out string path, out FileStamp stamp, out PostParseResult? result) => (path, stamp, result) = (Path, Stamp, Result);
+    }
 }
 
 /// <summary>What a watcher event did to the catalog.</summary>
