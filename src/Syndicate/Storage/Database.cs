@@ -116,15 +116,21 @@ internal sealed class Database : IDisposable, IAsyncDisposable
             if (!IsPostgres)
             {
                 // WAL lets the service read while a CLI verb writes; it is a property of the file, set once.
-                await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+                await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             }
 
             var migrations = Migrations(IsPostgres ? "postgres" : "sqlite").ToList();
-            if (await AppliedVersionsAsync(connection, cancellationToken) is { } done && migrations.All(migration => done.Contains(migration.Version)))
+            if (await AppliedVersionsAsync(connection, cancellationToken) is { } done && migrations.TrueForAll(migration => done.Contains(migration.Version)))
             {
                 // Up to date, the common case at every start and CLI verb: two queries, no transaction per migration.
                 _migrated = true;
-                return done.Max();
+                var newest = 0;
+                foreach (var version in done)
+                {
+                    newest = Math.Max(newest, version);
+                }
+
+                return newest;
             }
 
             var current = 0;
@@ -185,7 +191,7 @@ internal sealed class Database : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The migrations applied, or null on a database without Syndicate's schema yet.</summary>
-    private async Task<HashSet<int>?> AppliedVersionsAsync(DbConnection connection, CancellationToken cancellationToken)
+    private async Task<List<int>?> AppliedVersionsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = IsPostgres
@@ -197,7 +203,7 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         }
 
         command.CommandText = "SELECT version FROM schema_version";
-        var applied = new HashSet<int>();
+        var applied = new List<int>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -221,11 +227,19 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         // With WAL, NORMAL syncs at checkpoints instead of at every commit: a power cut may lose the last
         // commits, a crash of the process loses nothing. One fsync per delivery row cost ~7 ms a message.
-        await connection.ExecuteAsync("PRAGMA synchronous = NORMAL;");
+        await ExecuteAsync(connection, "PRAGMA synchronous = NORMAL;", cancellationToken);
         return connection;
     }
 
-    private static IEnumerable<(int Version, string Name, string Sql)> Migrations(string provider)
+    /// <summary>A statement without parameters, as a plain command: what every connection runs first costs no mapper.</summary>
+    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static IEnumerable<Migration> Migrations(string provider)
     {
         var assembly = Assembly.GetExecutingAssembly();
         var prefix = $"Syndicate.Storage.Migrations.{provider}.";
@@ -234,7 +248,9 @@ internal sealed class Database : IDisposable, IAsyncDisposable
             var name = resource[prefix.Length..^".sql".Length];
             var version = int.Parse(name.AsSpan(0, name.IndexOf('_', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
             using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
-            yield return (version, name, reader.ReadToEnd());
+            yield return new Migration(version, name, reader.ReadToEnd());
         }
     }
+
+    private sealed record Migration(int Version, string Name, string Sql);
 }
