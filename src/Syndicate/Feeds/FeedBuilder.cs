@@ -210,7 +210,15 @@ internal sealed class FeedBuilder
     private FeedContext Context(FeedScope scope, string path, FeedEntry[] entries)
     {
         // The feed's date is its newest item's, never the build time: a rebuild gives the same bytes.
-        var updated = entries.Length == 0 ? DateTimeOffset.UnixEpoch : entries.Max(entry => entry.Post.Updated);
+        var updated = entries.Length == 0 ? DateTimeOffset.UnixEpoch : entries[0].Post.Updated;
+        foreach (var entry in entries)
+        {
+            if (entry.Post.Updated > updated)
+            {
+                updated = entry.Post.Updated;
+            }
+        }
+
         var title = scope.Name is null ? _site.Title : $"{_site.Title}: {scope.Name}";
         var description = scope.Name is null ? _site.Description : $"Posts tagged {scope.Name}. {_site.Description}".Trim();
         return new FeedContext(

@@ -72,17 +72,18 @@ internal sealed class FeedSplice
     public byte[][] Items(IReadOnlyList<FeedEntry> entries)
     {
         var items = new byte[entries.Count][];
-        var batch = new List<(int Index, string Html)>(entries.Count);
+        var html = new string[entries.Count];
+        var batch = new List<int>(entries.Count);
         for (var i = 0; i < entries.Count; i++)
         {
-            var html = XmlText.Clean(entries[i].Content.Html);
-            if (html.Length == 0 || html.Contains(ContentMarker, StringComparison.Ordinal))
+            html[i] = XmlText.Clean(entries[i].Content.Html);
+            if (html[i].Length == 0 || html[i].Contains(ContentMarker, StringComparison.Ordinal))
             {
                 items[i] = Item(entries[i]);
             }
             else
             {
-                batch.Add((i, html));
+                batch.Add(i);
             }
         }
 
@@ -91,7 +92,13 @@ internal sealed class FeedSplice
             return items;
         }
 
-        var whole = _write(Shell with { Entries = batch.Select(pair => Marked(entries[pair.Index])).ToArray() });
+        var marked = new FeedEntry[batch.Count];
+        for (var k = 0; k < marked.Length; k++)
+        {
+            marked[k] = Marked(entries[batch[k]]);
+        }
+
+        var whole = _write(Shell with { Entries = marked });
         var run = Inner(whole);
         var starts = new List<int>(batch.Count);
         for (var from = 0; from < run.Length;)
@@ -108,9 +115,9 @@ internal sealed class FeedSplice
 
         for (var k = 0; k < batch.Count; k++)
         {
-            var (index, html) = batch[k];
+            var index = batch[k];
             var item = starts.Count == batch.Count && starts[0] == 0
-                ? Fill(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)], html)
+                ? Fill(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)], html[index])
                 : null;
             // Not told apart (a formatter writing other than this class expects): an item at a time, as Item does.
             items[index] = item ?? Item(entries[index]);

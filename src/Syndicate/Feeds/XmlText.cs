@@ -88,35 +88,49 @@ internal static class XmlText
     }
 
     /// <summary>ASCII that element content holds as it is: all but &amp;, &lt;, &gt; and CR.</summary>
-    private static readonly SearchValues<char> PlainAscii = SearchValues.Create(
-        Enumerable.Range(0, 0x80).Where(c => c is not ('&' or '<' or '>' or '\r')).Select(c => (char)c).ToArray());
+    private static readonly SearchValues<char> PlainAscii = SearchValues.Create(AsciiWhere(c => c is not ('&' or '<' or '>' or '\r')));
 
-    private static readonly SearchValues<char> Suspicious = SearchValues.Create(
-        Enumerable.Range(0, 0x20).Where(c => c is not (0x9 or 0xA or 0xD))
-            .Concat(Enumerable.Range(0xD800, 0x800))
-            .Concat([0xFFFE, 0xFFFF])
-            .Select(c => (char)c)
-            .ToArray());
+    /// <summary>The C0 controls XML 1.0 forbids: all but tab, LF and CR.</summary>
+    private static readonly SearchValues<char> Controls = SearchValues.Create(AsciiWhere(c => c < 0x20 && c is not ('\t' or '\n' or '\r')));
 
+    private static string AsciiWhere(Func<char, bool> keep)
+    {
+        var chars = new StringBuilder(0x80);
+        for (var c = '\0'; c < 0x80; c++)
+        {
+            if (keep(c))
+            {
+                chars.Append(c);
+            }
+        }
+
+        return chars.ToString();
+    }
+
+    /// <summary>Where the first character XML 1.0 cannot hold is, or -1; each kind is looked for a vector at a time.</summary>
     private static int FirstInvalid(string text)
     {
-        var start = 0;
-        while (true)
+        var span = text.AsSpan();
+        var control = span.IndexOfAny(Controls);
+        var nonCharacter = span.IndexOfAny('\uFFFE', '\uFFFF');
+        var first = control < 0 ? nonCharacter : nonCharacter < 0 ? control : Math.Min(control, nonCharacter);
+        var end = first < 0 ? span.Length : first;
+        for (var start = 0; ;)
         {
-            var found = text.AsSpan(start).IndexOfAny(Suspicious);
+            // Surrogates are fine in pairs (a character beyond the BMP), not alone.
+            var found = span[start..end].IndexOfAnyInRange('\uD800', '\uDFFF');
             if (found < 0)
             {
-                return -1;
+                return first;
             }
 
             var i = start + found;
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            if (!char.IsHighSurrogate(span[i]) || i + 1 >= span.Length || !char.IsLowSurrogate(span[i + 1]))
             {
-                start = i + 2;
-                continue;
+                return i;
             }
 
-            return i;
+            start = Math.Min(i + 2, end);
         }
     }
 }
