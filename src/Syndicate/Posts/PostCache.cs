@@ -207,10 +207,12 @@ internal sealed class PostCache : IDisposable
             var count = Count(reader);
             using var entry = new MemoryStream();
             using var entryReader = new BinaryReader(entry, Encoding.UTF8, leaveOpen: true);
+            // Tags and authors repeat from post to post: one string each, not one per post.
+            var repeated = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < count; i++)
             {
                 ReadChecked(reader, entry);
-                var post = ReadPost(entryReader);
+                var post = ReadPost(entryReader, repeated);
                 if (reader.ReadBoolean())
                 {
                     var length = Count(reader);
@@ -300,7 +302,7 @@ internal sealed class PostCache : IDisposable
         }
     }
 
-    private Post ReadPost(BinaryReader reader)
+    private Post ReadPost(BinaryReader reader, HashSet<string> repeated)
     {
         var file = reader.ReadString();
         var stamp = new FileStamp(reader.ReadInt64(), new DateTime(reader.ReadInt64(), DateTimeKind.Utc));
@@ -308,16 +310,18 @@ internal sealed class PostCache : IDisposable
         var date = ReadDate(reader);
         var updated = ReadDate(reader);
         var description = ReadOptional(reader);
-        var tags = ReadList(reader);
-        var categories = ReadList(reader);
-        var allTags = ReadList(reader);
-        var author = ReadOptional(reader);
-        var authorEmail = ReadOptional(reader);
+        var tags = ReadList(reader, repeated);
+        var categories = ReadList(reader, repeated);
+        var allTags = ReadList(reader, repeated);
+        var author = Shared(ReadOptional(reader), repeated);
+        var authorEmail = Shared(ReadOptional(reader), repeated);
         var image = ReadOptional(reader);
         var slug = reader.ReadString();
         var permalink = reader.ReadString();
         var url = reader.ReadString();
         var id = reader.ReadString();
+        // Most posts' id is their address: one string for both.
+        id = id == url ? url : id;
         var draft = reader.ReadBoolean();
         var bodyLine = reader.ReadInt32();
         var warnings = new PostDiagnostic[Count(reader)];
@@ -491,15 +495,32 @@ internal sealed class PostCache : IDisposable
         }
     }
 
-    private static string[] ReadList(BinaryReader reader)
+    private static string[] ReadList(BinaryReader reader, HashSet<string> repeated)
     {
         var values = new string[Count(reader)];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = reader.ReadString();
+            values[i] = Shared(reader.ReadString(), repeated)!;
         }
 
         return values;
+    }
+
+    /// <summary>The one instance of <paramref name="value"/> in <paramref name="repeated"/>, added when it is the first.</summary>
+    private static string? Shared(string? value, HashSet<string> repeated)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (repeated.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+
+        repeated.Add(value);
+        return value;
     }
 }
 

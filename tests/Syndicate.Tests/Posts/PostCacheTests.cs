@@ -82,6 +82,28 @@ public sealed class PostCacheTests : IDisposable
     }
 
     [Fact]
+    public void NextRun_RepeatedTagsAuthorsAndIds_AreOneStringEach()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("First post", "2024-01-01").Replace("title:", "author: Ann Writer\ntitle:", StringComparison.Ordinal));
+        _first.WritePost("2024-01-02-two.md", Post("Second post", "2024-01-02").Replace("title:", "author: Ann Writer\ntitle:", StringComparison.Ordinal));
+        _first.Catalog.Scan();
+        _first.Catalog.SaveCache();
+
+        var (next, _) = NextRun();
+        next.Scan();
+        var posts = next.Snapshot(_first.Time.GetUtcNow()).Posts;
+
+        Assert.Equal(2, posts.Count);
+        Assert.Equal(["news", "Cache Tests"], posts[0].Tags);
+        Assert.Same(posts[0].Tags[0], posts[1].Tags[0]);
+        Assert.Same(posts[0].Tags[1], posts[1].Tags[1]);
+        Assert.Same(posts[0].Tags[0], posts[0].AllTags[0]);
+        Assert.Equal("Ann Writer", posts[0].Author);
+        Assert.Same(posts[0].Author, posts[1].Author);
+        Assert.All(posts, post => Assert.Same(post.Url, post.Id));
+    }
+
+    [Fact]
     public void NextRun_ChangedFile_IsReadAgainAndTheOthersComeFromTheCache()
     {
         _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01", "Alpha"));
