@@ -53,7 +53,7 @@ internal static class Phases
         var made = feeds.Stream(scopes, file =>
         {
             var start = Stopwatch.GetTimestamp();
-            var result = files.Write(file);
+            var result = files.Write(file, hashed: false);
             return (file.Path, result.Length, Time: Stopwatch.GetElapsedTime(start));
         });
         last.Step($"serialize and write every feed ({Environment.ProcessorCount} at a time, streamed to temp files, renamed)");

@@ -22,7 +22,8 @@ internal sealed class FeedOutput
     /// <summary>Writes the document unless the file already holds these bytes; true when it wrote.</summary>
     public bool Write(FeedDocument document)
     {
-        using var replacement = new FileReplacement(FullPath(document.Path));
+        // The document has its ETag already.
+        using var replacement = new FileReplacement(FullPath(document.Path), hashed: false);
         replacement.Write(document.Body);
         return replacement.Commit().Written;
     }
@@ -31,9 +32,10 @@ internal sealed class FeedOutput
     /// Streams a feed to its file through a <see cref="FileReplacement"/>: no feed is ever held in
     /// memory whole, an unchanged file is only read, and a changed one is replaced atomically.
     /// </summary>
-    public FeedFileWrite Write(FeedFile file)
+    /// <param name="hashed">Whether the result carries the ETag of the bytes written (for a log line).</param>
+    public FeedFileWrite Write(FeedFile file, bool hashed)
     {
-        using var replacement = new FileReplacement(FullPath(file.Path));
+        using var replacement = new FileReplacement(FullPath(file.Path), hashed);
         file.WriteTo(replacement);
         return replacement.Commit();
     }

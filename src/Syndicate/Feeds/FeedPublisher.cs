@@ -93,7 +93,7 @@ internal sealed class FeedPublisher : IDisposable
                     {
                         written++;
                         changed.Add(path);
-                        FeedsLog.FeedWritten(_logger, path, result.Length, result.ETag!);
+                        FeedsLog.FeedWritten(_logger, path, result.Length, result.ETag ?? "");
                     }
                 }
             }
@@ -156,7 +156,8 @@ internal sealed class FeedPublisher : IDisposable
     {
         try
         {
-            return new FileOutcome(file.Path, _output.Write(file), null);
+            // The ETag of a written file is only for the Debug line that reports it: no SHA-256 of every feed otherwise.
+            return new FileOutcome(file.Path, _output.Write(file, hashed: _logger.IsEnabled(LogLevel.Debug)), null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -10,13 +10,15 @@ namespace Syndicate.Feeds;
 /// file beside the target, copies the matching part into it and writes on there, hashing what goes
 /// into it. <see cref="Commit"/> then renames the temporary file over the target, so a reader sees
 /// the old file or the new one, never a part. An unchanged feed costs one read of its file: no
-/// temporary file, no hash, and its modification time stays put.
+/// temporary file, no hash, and its modification time stays put. The hash (for the ETag a log line
+/// shows) is made only when asked for.
 /// </summary>
 internal sealed class FileReplacement : Stream
 {
     private const int ChunkSize = 1 << 16;
 
     private readonly string _target;
+    private readonly bool _hashed;
     private readonly byte[] _chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
     private SafeFileHandle? _current;
     private long _currentLength;
@@ -26,9 +28,11 @@ internal sealed class FileReplacement : Stream
     private long _length;
     private bool _committed;
 
-    public FileReplacement(string target)
+    /// <param name="hashed">Whether <see cref="Commit"/> gives the written bytes' ETag.</param>
+    public FileReplacement(string target, bool hashed = true)
     {
         _target = target;
+        _hashed = hashed;
         try
         {
             _current = File.OpenHandle(target, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -68,7 +72,7 @@ internal sealed class FileReplacement : Stream
         }
 
         var temporary = _temporary ?? Diverge();
-        _hash!.AppendData(buffer);
+        _hash?.AppendData(buffer);
         temporary.Write(buffer);
         _length += buffer.Length;
     }
@@ -76,7 +80,7 @@ internal sealed class FileReplacement : Stream
     public override void WriteByte(byte value) => Write([value]);
 
     /// <summary>Ends the writing: replaces the target when the bytes differ from it, else leaves it untouched.</summary>
-    /// <returns>Whether the target was replaced, the bytes' count, and their ETag when it was (null when it was not).</returns>
+    /// <returns>Whether the target was replaced, the bytes' count, and their ETag when it was and a hash was asked for (else null).</returns>
     public FeedFileWrite Commit()
     {
         ObjectDisposedException.ThrowIf(_committed, this);
@@ -92,7 +96,7 @@ internal sealed class FileReplacement : Stream
         // guarded against a power cut, after which the next build writes the feeds again anyway.
         File.Move(_temporaryPath!, _target, overwrite: true);
         _committed = true;
-        return new FeedFileWrite(true, _length, FeedDocument.ETagOfHash(_hash!.GetCurrentHash()));
+        return new FeedFileWrite(true, _length, _hash is null ? null : FeedDocument.ETagOfHash(_hash.GetCurrentHash()));
     }
 
     public override void Flush()
@@ -153,7 +157,7 @@ internal sealed class FileReplacement : Stream
         Directory.CreateDirectory(directory);
         _temporaryPath = Path.Combine(directory, $".{Path.GetFileName(_target)}.{Guid.NewGuid():N}.tmp");
         _temporary = new FileStream(_temporaryPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
-        _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        _hash = _hashed ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         for (long offset = 0; offset < _length;)
         {
             var read = RandomAccess.Read(_current!, _chunk.AsSpan(0, (int)Math.Min(ChunkSize, _length - offset)), offset);
@@ -162,7 +166,7 @@ internal sealed class FileReplacement : Stream
                 throw new IOException($"{_target} became shorter while it was compared with the new feed.");
             }
 
-            _hash.AppendData(_chunk.AsSpan(0, read));
+            _hash?.AppendData(_chunk.AsSpan(0, read));
             _temporary.Write(_chunk, 0, read);
             offset += read;
         }

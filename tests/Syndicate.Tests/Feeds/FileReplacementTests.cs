@@ -78,6 +78,26 @@ public sealed class FileReplacementTests
     }
 
     [Fact]
+    public void NotHashed_WritesTheSameBytesWithoutAnETag()
+    {
+        using var folder = new TempFolder();
+        var path = Existing(folder, "feed.xml", Bytes(100_000));
+        var changed = Bytes(100_000);
+        changed[70_000] ^= 1;
+
+        FeedFileWrite result;
+        using (var replacement = new FileReplacement(path, hashed: false))
+        {
+            replacement.Write(changed);
+            result = replacement.Commit();
+        }
+
+        Assert.True(result.Written);
+        Assert.Null(result.ETag);
+        Assert.Equal(changed, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void NotCommitted_LeavesTheFileAndNoTemporaryFile()
     {
         using var folder = new TempFolder();
