@@ -2,30 +2,36 @@ namespace Syndicate.Feeds;
 
 /// <summary>
 /// An entry's RSS item and Atom entry as the feed writers write them, kept once made: a post
-/// shows in the site feeds and in the feeds of each of its tags, and its HTML is escaped once
-/// per format instead of once per feed; every later feed copies the bytes.
+/// shows in the site feeds and in the feeds of each of its tags, and is serialized once per
+/// format instead of once per feed; every later feed copies the bytes. The full HTML, escaped,
+/// is nearly all of either and the same in both: it is escaped once and shared by the two.
 /// </summary>
 internal sealed class FeedItemBytes
 {
     private readonly Lock _gate = new();
-    private byte[]? _rss;
-    private byte[]? _atom;
+    private ItemBytes? _rss;
+    private ItemBytes? _atom;
+    private byte[]? _content;
 
-    public byte[] Rss(Func<byte[]> make) => Get(ref _rss, make);
+    public ItemBytes Rss(Func<ItemBytes> make) => Get(ref _rss, make);
 
-    public byte[] Atom(Func<byte[]> make) => Get(ref _atom, make);
+    public ItemBytes Atom(Func<ItemBytes> make) => Get(ref _atom, make);
+
+    /// <summary>The entry's HTML escaped as element text (UTF-8), made once for both formats.</summary>
+    public byte[] Content(Func<byte[]> make) => Get(ref _content, make);
 
     public bool HasRss => Volatile.Read(ref _rss) is not null;
 
     public bool HasAtom => Volatile.Read(ref _atom) is not null;
 
     /// <summary>Keeps <paramref name="item"/> as the RSS item unless one was made meanwhile.</summary>
-    public void KeepRss(byte[] item) => Rss(() => item);
+    public void KeepRss(ItemBytes item) => Rss(() => item);
 
     /// <summary>Keeps <paramref name="item"/> as the Atom entry unless one was made meanwhile.</summary>
-    public void KeepAtom(byte[] item) => Atom(() => item);
+    public void KeepAtom(ItemBytes item) => Atom(() => item);
 
-    private byte[] Get(ref byte[]? slot, Func<byte[]> make)
+    private T Get<T>(ref T? slot, Func<T> make)
+        where T : class
     {
         if (Volatile.Read(ref slot) is { } made)
         {
@@ -38,4 +44,20 @@ internal sealed class FeedItemBytes
             return slot ??= make();
         }
     }
+}
+
+/// <summary>One serialized item: what comes before its escaped HTML, the HTML (shared between formats; empty when the item holds none), and what follows.</summary>
+internal sealed record ItemBytes(byte[] Head, byte[] Content, byte[] Tail)
+{
+    public long Length => (long)Head.Length + Content.Length + Tail.Length;
+
+    public void WriteTo(Stream output)
+    {
+        output.Write(Head);
+        output.Write(Content);
+        output.Write(Tail);
+    }
+
+    /// <summary>The item's bytes in one array (for tests and for comparing with a whole feed).</summary>
+    public byte[] ToArray() => [.. Head, .. Content, .. Tail];
 }

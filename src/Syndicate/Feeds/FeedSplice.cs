@@ -39,14 +39,14 @@ internal sealed class FeedSplice
     private FeedContext Shell { get; }
 
     /// <summary>Writes the feed of <paramref name="context"/>, taking each entry's bytes from <paramref name="item"/>.</summary>
-    public void Write(FeedContext context, Stream output, Func<FeedEntry, byte[]> item)
+    public void Write(FeedContext context, Stream output, Func<FeedEntry, ItemBytes> item)
     {
         var shell = _write(context with { Entries = [] });
         var at = ItemsAt(shell);
         output.Write(shell, 0, at);
         foreach (var entry in context.Entries)
         {
-            output.Write(item(entry));
+            item(entry).WriteTo(output);
         }
 
         output.Write(shell, at, shell.Length - at);
@@ -55,13 +55,16 @@ internal sealed class FeedSplice
     /// <summary>
     /// The bytes the formatter writes for one entry, among the items of any feed. The full HTML,
     /// nearly all of an item, is escaped here rather than by XmlWriter, which escapes and encodes
-    /// one character at a time: the item is written with a marker in its place, and the marker
-    /// replaced with the escaped UTF-8, exactly as XmlWriter escapes element text.
+    /// one character at a time: the item is written with a marker in its place, and the escaped
+    /// UTF-8 (<see cref="FeedItemBytes.Content"/>, shared with the entry's other format) goes
+    /// where the marker was, exactly as XmlWriter escapes element text.
     /// </summary>
-    public byte[] Item(FeedEntry entry)
+    public ItemBytes Item(FeedEntry entry)
     {
         var html = XmlText.Clean(entry.Content.Html);
-        return html.Length > 0 && Fill(Cut(Marked(entry)), html) is { } item ? item : Cut(entry);
+        return html.Length > 0 && Around(Cut(Marked(entry))) is var (head, tail)
+            ? new ItemBytes(head, Content(entry, html), tail)
+            : new ItemBytes(Cut(entry), [], []);
     }
 
     /// <summary>
@@ -69,9 +72,9 @@ internal sealed class FeedSplice
     /// as the small item it writes, so this is several times quicker than an item at a time. The run's items are
     /// told apart by the start tag that begins each one, which element text and attributes cannot hold unescaped.
     /// </summary>
-    public byte[][] Items(IReadOnlyList<FeedEntry> entries)
+    public ItemBytes[] Items(IReadOnlyList<FeedEntry> entries)
     {
-        var items = new byte[entries.Count][];
+        var items = new ItemBytes[entries.Count];
         var html = new string[entries.Count];
         var batch = new List<int>(entries.Count);
         for (var i = 0; i < entries.Count; i++)
@@ -116,18 +119,20 @@ internal sealed class FeedSplice
         for (var k = 0; k < batch.Count; k++)
         {
             var index = batch[k];
-            var item = starts.Count == batch.Count && starts[0] == 0
-                ? Fill(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)], html[index])
+            var parts = starts.Count == batch.Count && starts[0] == 0
+                ? Around(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)])
                 : null;
             // Not told apart (a formatter writing other than this class expects): an item at a time, as Item does.
-            items[index] = item ?? Item(entries[index]);
+            items[index] = parts is var (head, tail)
+                ? new ItemBytes(head, Content(entries[index], html[index]), tail)
+                : Item(entries[index]);
         }
 
         return items;
     }
 
     /// <summary>Makes, in one run (<see cref="Items"/>), the items of the entries that <paramref name="made"/> says have none yet, and hands each to <paramref name="keep"/>.</summary>
-    public void Prepare(IReadOnlyList<FeedEntry> entries, Func<FeedEntry, bool> made, Action<FeedEntry, byte[]> keep)
+    public void Prepare(IReadOnlyList<FeedEntry> entries, Func<FeedEntry, bool> made, Action<FeedEntry, ItemBytes> keep)
     {
         var missing = entries.Where(entry => !made(entry)).ToArray();
         var items = Items(missing);
@@ -139,8 +144,8 @@ internal sealed class FeedSplice
 
     private static FeedEntry Marked(FeedEntry entry) => entry with { Content = entry.Content with { Html = ContentMarker } };
 
-    /// <summary>The item <paramref name="marked"/> with <paramref name="html"/> escaped in place of its one marker; null without exactly one.</summary>
-    private static byte[]? Fill(ReadOnlySpan<byte> marked, string html)
+    /// <summary>What comes before and after the one marker in <paramref name="marked"/>; null without exactly one.</summary>
+    private static (byte[] Head, byte[] Tail)? Around(ReadOnlySpan<byte> marked)
     {
         var at = marked.IndexOf(ContentMarkerBytes);
         if (at < 0 || marked[(at + ContentMarkerBytes.Length)..].IndexOf(ContentMarkerBytes) >= 0)
@@ -149,22 +154,22 @@ internal sealed class FeedSplice
             return null;
         }
 
-        var tail = marked.Length - at - ContentMarkerBytes.Length;
+        return (marked[..at].ToArray(), marked[(at + ContentMarkerBytes.Length)..].ToArray());
+    }
+
+    /// <summary>The entry's clean HTML escaped as element text, made once for all its formats.</summary>
+    private static byte[] Content(FeedEntry entry, string html) => entry.Bytes.Content(() =>
+    {
         var escaped = ArrayPool<byte>.Shared.Rent(XmlText.MaxEscapedLength(html));
         try
         {
-            var length = XmlText.Escape(html, escaped);
-            var item = new byte[at + length + tail];
-            marked[..at].CopyTo(item);
-            escaped.AsSpan(0, length).CopyTo(item.AsSpan(at));
-            marked[^tail..].CopyTo(item.AsSpan(at + length));
-            return item;
+            return escaped.AsSpan(0, XmlText.Escape(html, escaped)).ToArray();
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(escaped);
         }
-    }
+    });
 
     private const string ContentMarker = "SyndicateItemContent9f8c3b6e2d1a4f7c";
 

@@ -79,7 +79,24 @@ public sealed class FeedSpliceTests
         var written = RssFeedWriter.Write(tag);
 
         Assert.Equal(RssFeedWriter.WriteWhole(tag), written);
-        Assert.True(written.AsSpan().IndexOf(item) > 0, "the tag feed holds the item bytes made for the site feed");
+        Assert.True(written.AsSpan().IndexOf(item.ToArray()) > 0, "the tag feed holds the item bytes made for the site feed");
+    }
+
+    [Fact]
+    public void Write_RssAndAtom_ShareOneEscapedCopyOfTheHtml()
+    {
+        var entries = FeedTestPosts.Three();
+        var rss = FeedTestPosts.Context(entries);
+        var atom = FeedTestPosts.Context(entries, selfPath: "atom.xml");
+
+        Assert.Equal(RssFeedWriter.WriteWhole(rss), RssFeedWriter.Write(rss));
+        Assert.Equal(AtomFeedWriter.WriteWhole(atom), AtomFeedWriter.Write(atom));
+
+        var item = entries[0].Bytes.Rss(() => throw new InvalidOperationException("made again"));
+        var entry = entries[0].Bytes.Atom(() => throw new InvalidOperationException("made again"));
+        Assert.NotEmpty(item.Content);
+        Assert.Same(item.Content, entry.Content);
+        Assert.Contains("&lt;", System.Text.Encoding.UTF8.GetString(item.Content), StringComparison.Ordinal);
     }
 
     [Fact]
