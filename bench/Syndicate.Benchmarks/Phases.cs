@@ -56,7 +56,7 @@ internal static class Phases
             var result = files.Write(file, hashed: false);
             return (file.Path, result.Length, Time: Stopwatch.GetElapsedTime(start));
         });
-        last.Step($"serialize and write every feed ({Environment.ProcessorCount} at a time, streamed to temp files, renamed)");
+        last.Step($"serialize and write every feed ({Environment.ProcessorCount} at a time, compared with their files, a temporary file from the first difference)");
         foreach (var group in made.GroupBy(file => (file.Path.StartsWith("tags/", StringComparison.Ordinal) ? "tag " : "site ") + Path.GetFileName(file.Path))
             .OrderBy(group => group.Key, StringComparer.Ordinal))
         {
