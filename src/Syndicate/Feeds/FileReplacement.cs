@@ -27,6 +27,7 @@ internal sealed class FileReplacement : Stream
     private IncrementalHash? _hash;
     private long _length;
     private bool _committed;
+    private bool _disposed;
 
     /// <param name="hashed">Whether <see cref="Commit"/> gives the written bytes' ETag.</param>
     public FileReplacement(string target, bool hashed = true)
@@ -111,8 +112,10 @@ internal sealed class FileReplacement : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        // Once only: the pooled chunk must not go back to the pool twice.
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _current?.Dispose();
             _temporary?.Dispose();
             _hash?.Dispose();
