@@ -116,7 +116,7 @@ internal sealed class Database : IDisposable, IAsyncDisposable
             if (!IsPostgres)
             {
                 // WAL lets the service read while a CLI verb writes; it is a property of the file, set once.
-                await ExecuteAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
+                await PragmaAsync(connection, "PRAGMA journal_mode = WAL;", cancellationToken);
             }
 
             var migrations = Migrations(IsPostgres ? "postgres" : "sqlite").ToList();
@@ -227,12 +227,12 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         // With WAL, NORMAL syncs at checkpoints instead of at every commit: a power cut may lose the last
         // commits, a crash of the process loses nothing. One fsync per delivery row cost ~7 ms a message.
-        await ExecuteAsync(connection, "PRAGMA synchronous = NORMAL;", cancellationToken);
+        await PragmaAsync(connection, "PRAGMA synchronous = NORMAL;", cancellationToken);
         return connection;
     }
 
-    /// <summary>A statement without parameters, as a plain command: what every connection runs first costs no mapper.</summary>
-    private static async Task ExecuteAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
+    /// <summary>A pragma as a plain command (not Dapper's ExecuteAsync): what every connection runs first costs no mapper.</summary>
+    private static async Task PragmaAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
