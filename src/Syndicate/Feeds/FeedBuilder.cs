@@ -243,14 +243,7 @@ internal sealed class FeedBuilder
         var work = batches.Select(batch => (Action)(() => RssFeedWriter.Prepare(batch)))
             .Concat(batches.Select(batch => (Action)(() => AtomFeedWriter.Prepare(batch))))
             .ToArray();
-        if (work.Length > 1)
-        {
-            Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, make => make());
-        }
-        else
-        {
-            Array.ForEach(work, make => make());
-        }
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, make => make());
     }
 
     /// <summary>Items per formatter run: enough to spread its fixed cost, few enough to keep both cores busy.</summary>

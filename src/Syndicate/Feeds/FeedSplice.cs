@@ -116,13 +116,12 @@ internal sealed class FeedSplice
             from += next + 1;
         }
 
+        // Not told apart (a formatter writing other than this class expects): an item at a time, as Item does.
+        var toldApart = starts.Count == batch.Count && starts[0] == 0;
         for (var k = 0; k < batch.Count; k++)
         {
             var index = batch[k];
-            var parts = starts.Count == batch.Count && starts[0] == 0
-                ? Around(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)])
-                : null;
-            // Not told apart (a formatter writing other than this class expects): an item at a time, as Item does.
+            var parts = toldApart ? Around(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)]) : null;
             items[index] = parts is var (head, tail)
                 ? new ItemBytes(head, Content(entries[index], html[index]), tail)
                 : Item(entries[index]);
