@@ -12,7 +12,9 @@ namespace Syndicate.Benchmarks;
 /// The mail benchmark (<c>mail</c>): a digest of one new post to N subscribers through postfix's smtp-sink on loopback,
 /// timed as a whole <c>digest send-now</c> process under GNU time (peak RSS) and by the digest's own planned/finished
 /// times (the sending phase); then postfix's smtp-source against a fresh sink with the same connections, message count
-/// and message size (measured from a Pickup-mode .eml of the same digest) as the ceiling.
+/// and message size (measured from a Pickup-mode .eml of the same digest) as the ceiling. Each case runs several
+/// rounds, Syndicate and smtp-source alternating, every round from a copy of the same prepared content root, and is
+/// judged on the medians (rates) and the highest peak RSS.
 /// </summary>
 internal static class MailBenchmark
 {
@@ -29,7 +31,7 @@ internal static class MailBenchmark
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
             await Console.Error.WriteLineAsync(ex.Message);
-            await Console.Error.WriteLineAsync("Usage: Syndicate.Benchmarks mail --syndicate PATH [--subscribers 10000,100000] [--connections 4] [--port 2525] " +
+            await Console.Error.WriteLineAsync("Usage: Syndicate.Benchmarks mail --syndicate PATH [--subscribers 10000,100000] [--rounds 3] [--connections 4] [--port 2525] " +
                 "[--work DIR] [--time /usr/bin/time] [--postfix /usr/sbin] [--limit-seconds 900] [--results FILE]");
             return 2;
         }
@@ -61,41 +63,95 @@ internal static class MailBenchmark
             await File.WriteAllTextAsync(file, report);
         }
 
-        return results.All(r => r.RateMet && r.MemoryMet && r.Syndicate.Complete) ? 0 : 3;
+        return results.All(r => r.RateMet && r.MemoryMet && r.Complete) ? 0 : 3;
     }
 
+    /// <summary>
+    /// Prepares the content root once (subscribers imported, the baseline digest sent, the newest post copied in) and
+    /// keeps a copy of it beside the root; then each round restores the root from that copy (a digest is sent once),
+    /// sends the digest, and runs smtp-source against a fresh sink.
+    /// </summary>
     private static async Task<MailCase> RunCaseAsync(MailOptions options, TimedProcess timer, string staging, IReadOnlyList<string> posts, int subscribers,
         long size, TextWriter log)
     {
         var root = Path.Combine(options.Work, $"mail-{subscribers}");
+        var prepared = root + ".prepared";
         var postsFolder = Prepare(root, staging, posts);
+        // Absolute paths to the root: a copy restored at the same path needs no new settings.
         WriteSettings(root, postsFolder, "Smtp", options.Port, options.Connections);
         var csv = Path.Combine(root, "subscribers.csv");
         WriteSubscribers(csv, subscribers);
 
-        await using (var sink = await SmtpSink.StartAsync(options.Postfix, options.Port))
+        await using var sink = await SmtpSink.StartAsync(options.Postfix, options.Port);
+        await RunCheckedAsync(timer, root, options.Syndicate, ["subscribers", "import", csv, "--confirmed"], log);
+        await RunCheckedAsync(timer, root, options.Syndicate, ["digest", "send-now"], log);
+        File.Copy(Path.Combine(staging, posts[^1]), Path.Combine(postsFolder, posts[^1]));
+        CopyDirectory(root, prepared);
+        try
         {
-            await RunCheckedAsync(timer, root, options.Syndicate, ["subscribers", "import", csv, "--confirmed"], log);
-            await RunCheckedAsync(timer, root, options.Syndicate, ["digest", "send-now"], log);
-            File.Copy(Path.Combine(staging, posts[^1]), Path.Combine(postsFolder, posts[^1]));
-            log.WriteLine($"Sending a digest to {subscribers:N0} subscribers through smtp-sink on 127.0.0.1:{options.Port} ({options.Connections} connections)...");
-            var run = await RunLimitedAsync(timer, root, options.Syndicate, ["digest", "send-now"], options.LimitSeconds);
-            var show = await timer.RunAsync(root, options.Syndicate, ["digest", "show", "1", "--json"]);
-            var digest = JsonNode.Parse(show.Output)!["digest"]!;
-            var sent = digest["sent"]!.GetValue<int>();
-            var planned = DateTimeOffset.Parse(digest["planned_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
-            var finished = digest["finished_at"]?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
-            // Stopped at the limit: the sending phase ran from planning until the process was stopped.
-            var sending = (finished ?? planned + TimeSpan.FromSeconds(run.Seconds)) - planned;
-            log.WriteLine($"  {sent:N0} sent in {run.Seconds:0.0} s (process), {sending.TotalSeconds:0.0} s sending; peak {run.PeakMiB:0} MiB; exit {run.ExitCode}" +
-                (finished is null ? $" (stopped at the {options.LimitSeconds} s limit)" : ""));
-            var syndicate = new MailRun(sent, run.Seconds, sending.TotalSeconds, run.PeakMiB, finished is not null && sent == subscribers);
+            var rounds = new List<MailRound>();
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                CopyDirectory(prepared, root);
+                await sink.RestartAsync();
+                log.WriteLine($"Round {round} of {options.Rounds}: sending a digest to {subscribers:N0} subscribers through smtp-sink on 127.0.0.1:{options.Port} " +
+                    $"({options.Connections} connections)...");
+                var syndicate = await SendDigestAsync(options, timer, root, subscribers, log);
 
-            await sink.RestartAsync();
-            log.WriteLine($"smtp-source: {subscribers:N0} messages of {size:N0} bytes over {options.Connections} connections...");
-            var source = await RunSourceAsync(options, subscribers, size);
-            log.WriteLine($"  {source:0.0} s");
-            return new MailCase(subscribers, syndicate, subscribers / source);
+                await sink.RestartAsync();
+                log.WriteLine($"Round {round} of {options.Rounds}: smtp-source, {subscribers:N0} messages of {size:N0} bytes over {options.Connections} connections...");
+                var source = await RunSourceAsync(options, subscribers, size);
+                log.WriteLine($"  {source:0.0} s, {subscribers / source:0} msgs/s");
+                rounds.Add(new MailRound(syndicate, subscribers / source));
+            }
+
+            return new MailCase(subscribers, rounds);
+        }
+        finally
+        {
+            Directory.Delete(prepared, recursive: true);
+        }
+    }
+
+    /// <summary>One <c>digest send-now</c> under the limit, timed by GNU time and by the digest's planned/finished times.</summary>
+    private static async Task<MailRun> SendDigestAsync(MailOptions options, TimedProcess timer, string root, int subscribers, TextWriter log)
+    {
+        var run = await RunLimitedAsync(timer, root, options.Syndicate, ["digest", "send-now"], options.LimitSeconds);
+        var show = await timer.RunAsync(root, options.Syndicate, ["digest", "show", "1", "--json"]);
+        var digest = JsonNode.Parse(show.Output)!["digest"]!;
+        var sent = digest["sent"]!.GetValue<int>();
+        var planned = DateTimeOffset.Parse(digest["planned_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var finished = digest["finished_at"]?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
+        // Stopped at the limit: the sending phase ran from planning until the process was stopped.
+        var sending = (finished ?? planned + TimeSpan.FromSeconds(run.Seconds)) - planned;
+        var syndicate = new MailRun(sent, run.Seconds, sending.TotalSeconds, run.PeakMiB, finished is not null && sent == subscribers);
+        log.WriteLine($"  {sent:N0} sent in {run.Seconds:0.0} s (process), {sending.TotalSeconds:0.0} s sending ({syndicate.SendingRate:0} msgs/s); " +
+            $"peak {run.PeakMiB:0} MiB; exit {run.ExitCode}" + (finished is null ? $" (stopped at the {options.LimitSeconds} s limit)" : ""));
+        return syndicate;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="target"/> with a copy of the tree at <paramref name="source"/>, modification times kept
+    /// (the content root's files as Syndicate left them).
+    /// </summary>
+    private static void CopyDirectory(string source, string target)
+    {
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
+        Directory.CreateDirectory(target);
+        foreach (var folder in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(target, Path.GetRelativePath(source, folder)));
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            File.Copy(file, copy);
+            File.SetLastWriteTimeUtc(copy, File.GetLastWriteTimeUtc(file));
         }
     }
 
@@ -246,19 +302,32 @@ internal static class MailBenchmark
         sb.AppendLine();
         sb.AppendLine(c, $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}. A digest of one post ({size:N0}-byte messages, " +
             $"one personalised message per subscriber) through postfix's smtp-sink on 127.0.0.1, {options.Connections} connections; smtp-source sends the same number " +
-            $"of {size:N0}-byte messages over as many connections to a fresh sink in the same run. Took {elapsed.TotalMinutes:0.0} min.");
+            $"of {size:N0}-byte messages over as many connections to a fresh sink in the same round. Medians of {options.Rounds} rounds, Syndicate and smtp-source " +
+            $"alternating. Took {elapsed.TotalMinutes:0.0} min.");
         sb.AppendLine();
         sb.AppendLine("| case | Syndicate msgs/s (sending) | Syndicate msgs/s (whole process) | peak RSS MiB | smtp-source msgs/s | ratio (sending / smtp-source) | targets met (>= 0.5, < 300 MiB) |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var m in cases)
         {
-            var s = m.Syndicate;
-            var name = s.Complete ? $"{m.Subscribers:N0} subscribers" : $"{m.Subscribers:N0} subscribers (stopped at {options.LimitSeconds} s: {s.Sent:N0} sent)";
-            sb.AppendLine(c, $"| {name} | {s.SendingRate:0} | {s.ProcessRate:0} | {s.PeakMiB:0} | {m.SourceRate:0} | {m.Ratio:0.000} | " +
-                $"rate {(m.RateMet ? "yes" : "no")}, memory {(m.MemoryMet ? "yes" : "no")}{(s.Complete ? "" : " (so far)")} |");
+            var stopped = m.Rounds.Where(r => !r.Syndicate.Complete).Select(r => r.Syndicate.Sent.ToString("N0", c)).ToList();
+            var name = m.Complete
+                ? $"{m.Subscribers:N0} subscribers"
+                : $"{m.Subscribers:N0} subscribers ({stopped.Count} of {m.Rounds.Count} rounds stopped at {options.LimitSeconds} s: {string.Join(", ", stopped)} sent)";
+            sb.AppendLine(c, $"| {name} | {m.SendingRate:0} | {m.ProcessRate:0} | {m.PeakMiB:0} | {m.SourceRate:0} | {m.Ratio:0.000} | " +
+                $"rate {(m.RateMet ? "yes" : "no")}, memory {(m.MemoryMet ? "yes" : "no")}{(m.Complete ? "" : " (so far)")} |");
         }
 
         sb.AppendLine();
+        foreach (var m in cases)
+        {
+            var rounds = string.Join("; ", m.Rounds.Select(r => string.Create(c, $"{r.Syndicate.SendingRate:0} / {r.SourceRate:0}")));
+            sb.AppendLine(c, $"Rounds, {m.Subscribers:N0} subscribers (msgs/s, Syndicate sending / smtp-source): {rounds}.");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(c, $"Each figure is the median of {options.Rounds} rounds, except peak RSS, the highest of them; each round sends the digest with Syndicate,");
+        sb.AppendLine("then runs smtp-source, so the two alternate and a drift in the machine's speed touches both. Every round starts from a copy of the");
+        sb.AppendLine("same prepared content root (subscribers imported, the earlier posts carried, the new post in place). The ratio is that of the two medians.");
         sb.AppendLine("Sending: the digest's planned_at to finished_at (`digest show 1 --json`); whole process: `digest send-now` from start to exit, start-up,");
         sb.AppendLine("catalog scan and planning included. Peak RSS: GNU time's %M of that process.");
         return sb.ToString();
@@ -273,18 +342,25 @@ internal static class MailBenchmark
 
         public List<int> Subscribers { get; } = [];
 
+        /// <summary>Rounds per case, each a Syndicate send and an smtp-source run; the case is judged on their medians.</summary>
+        public int Rounds { get; set; } = 3;
+
         public static MailOptions Parse(string[] args)
         {
             var options = new MailOptions();
             options.Read(args, (option, value) =>
             {
-                if (option != "--subscribers")
+                switch (option)
                 {
-                    return false;
+                    case "--subscribers":
+                        options.Subscribers.AddRange(Numbers(value()));
+                        return true;
+                    case "--rounds":
+                        options.Rounds = Number(value());
+                        return options.Rounds >= 1 ? true : throw new ArgumentException("--rounds needs at least 1.");
+                    default:
+                        return false;
                 }
-
-                options.Subscribers.AddRange(Numbers(value()));
-                return true;
             });
 
             if (options.Subscribers.Count == 0)
@@ -305,11 +381,28 @@ internal sealed record MailRun(int Sent, double ProcessSeconds, double SendingSe
     public double ProcessRate => Sent / ProcessSeconds;
 }
 
-internal sealed record MailCase(int Subscribers, MailRun Syndicate, double SourceRate)
+/// <summary>One round of a case: the digest Syndicate sent, then smtp-source's rate against a fresh sink.</summary>
+internal sealed record MailRound(MailRun Syndicate, double SourceRate);
+
+/// <summary>
+/// One subscriber count over its rounds: the median rates, the highest peak RSS, and the ratio of the median sending
+/// rate to the median smtp-source rate; complete when every round sent every delivery.
+/// </summary>
+internal sealed record MailCase(int Subscribers, IReadOnlyList<MailRound> Rounds)
 {
-    public double Ratio => Syndicate.SendingRate / SourceRate;
+    public double SendingRate => Stats.Median(Rounds.Select(r => r.Syndicate.SendingRate));
+
+    public double ProcessRate => Stats.Median(Rounds.Select(r => r.Syndicate.ProcessRate));
+
+    public double PeakMiB => Rounds.Max(r => r.Syndicate.PeakMiB);
+
+    public double SourceRate => Stats.Median(Rounds.Select(r => r.SourceRate));
+
+    public bool Complete => Rounds.All(r => r.Syndicate.Complete);
+
+    public double Ratio => SendingRate / SourceRate;
 
     public bool RateMet => Ratio >= MailBenchmark.RateTarget;
 
-    public bool MemoryMet => Syndicate.PeakMiB < MailBenchmark.MemoryTargetMiB;
+    public bool MemoryMet => PeakMiB < MailBenchmark.MemoryTargetMiB;
 }
