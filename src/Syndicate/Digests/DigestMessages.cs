@@ -21,9 +21,13 @@ internal sealed class DigestMessages(
 {
     public const string Template = "digest";
 
+    // The same for every message: encoded once, and copied into each message (sharing the encoded bytes).
+    private static readonly Header OneClick = new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    private static readonly Header Bulk = new("Precedence", "bulk");
+
     // The site as templates see it, and the List-Id it names: the same for every message.
     private readonly SiteModel _site = SiteModel.From(site.Value);
-    private readonly string _listId = $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{composer.FromDomain}>";
+    private readonly Header _listId = new(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{composer.FromDomain}>");
 
     /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
     public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
@@ -79,7 +83,7 @@ internal sealed class DigestMessages(
             message = composer.Compose(subscriber.Email, subscriber.Name, content.Subject, rendered.Html, rendered.Text, messageId);
         }
 
-        message.Headers.Add(HeaderId.ListId, _listId);
+        message.Headers.Add(_listId.Clone());
         var unsubscribe = $"<{unsubscribeUrl}>";
         if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))
         {
@@ -89,8 +93,8 @@ internal sealed class DigestMessages(
 
         message.Headers.Add(HeaderId.ListUnsubscribe, unsubscribe);
         // RFC 8058: mail clients may unsubscribe with one POST to the https address.
-        message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-        message.Headers.Add("Precedence", "bulk");
+        message.Headers.Add(OneClick.Clone());
+        message.Headers.Add(Bulk.Clone());
         return message;
     }
 
@@ -151,7 +155,7 @@ internal sealed class DigestMessages(
         private bool _disabled;
 
         /// <summary>The text and HTML parts as quoted-printable for this subscriber; null when the digest must be rendered whole.</summary>
-        public (byte[] Text, byte[] Html)? Encode(DigestMessages owner, object model)
+        public (QuotedPrintableText Text, QuotedPrintableText Html)? Encode(DigestMessages owner, object model)
         {
             var digest = (DigestModel)model;
             var named = digest.Subscriber.Name.Length > 0;
@@ -190,8 +194,8 @@ internal sealed class DigestMessages(
             }
 
             var subscriber = digest.Subscriber;
-            var text = variant.Text.Fill([subscriber.Email, subscriber.Name, digest.UnsubscribeUrl]);
-            var html = variant.Html.Fill([Html.Encode(subscriber.Email), Html.Encode(subscriber.Name), Html.Encode(digest.UnsubscribeUrl)]);
+            var text = variant.Text.With([subscriber.Email, subscriber.Name, digest.UnsubscribeUrl]);
+            var html = variant.Html.With([Html.Encode(subscriber.Email), Html.Encode(subscriber.Name), Html.Encode(digest.UnsubscribeUrl)]);
             return (text, html);
         }
 

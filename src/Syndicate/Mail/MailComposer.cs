@@ -14,6 +14,10 @@ namespace Syndicate.Mail;
 /// </summary>
 internal sealed class MailComposer
 {
+    // Headers every message carries with the same value, encoded and folded once; each message gets a copy that
+    // shares the encoded bytes (MimeKit's Header.Clone), instead of encoding the value again.
+    private static readonly Header AutoSubmitted = new("Auto-Submitted", "auto-generated");
+
     private readonly MailboxAddress _from;
     private readonly TimeProvider _time;
 
@@ -53,6 +57,11 @@ internal sealed class MailComposer
         string? messageId = null) =>
         Compose(address, name, subject, new PreparedAlternative(_boundary, quotedPrintableText, quotedPrintableHtml), messageId);
 
+    /// <summary>As above, with the parts held as a template's pieces and this message's values, joined only when written.</summary>
+    public MimeMessage Compose(string address, string name, string subject, QuotedPrintableText quotedPrintableText, QuotedPrintableText quotedPrintableHtml,
+        string? messageId = null) =>
+        Compose(address, name, subject, new PreparedAlternative(_boundary, quotedPrintableText, quotedPrintableHtml), messageId);
+
     private MimeMessage Compose(string address, string name, string subject, MimeEntity body, string? messageId)
     {
         var to = new MailboxAddress(SingleLine(name), SingleLine(address));
@@ -64,7 +73,7 @@ internal sealed class MailComposer
         message.Subject = SingleLine(subject);
         message.MessageId = messageId ?? MimeUtils.GenerateMessageId(FromDomain);
         message.To.Add(to);
-        message.Headers.Add("Auto-Submitted", "auto-generated");
+        message.Headers.Add(AutoSubmitted.Clone());
         message.Body = body;
         return message;
     }

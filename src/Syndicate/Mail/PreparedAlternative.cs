@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using MimeKit;
 
@@ -18,16 +19,25 @@ internal sealed class PreparedAlternative : MimePart
 {
     private static readonly byte[] TextHeaders = Encoding.ASCII.GetBytes("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
     private static readonly byte[] HtmlHeaders = Encoding.ASCII.GetBytes("Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
+    private static readonly byte[] LineEnd = "\n"u8.ToArray();
 
-    private readonly byte[] _text;
-    private readonly byte[] _html;
+    private readonly QuotedPrintableText _text;
+    private readonly QuotedPrintableText _html;
     private readonly byte[] _delimiter;
     private readonly byte[] _close;
-    private byte[]? _dos;
-    private byte[]? _unix;
+
+    // The bytes around the two parts (boundaries, part headers, line ends), with LF and with CRLF line ends.
+    private readonly int _framing;
+    private readonly int _crlfFraming;
 
     /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
     public PreparedAlternative(string boundary, byte[] quotedPrintableText, byte[] quotedPrintableHtml)
+        : this(boundary, QuotedPrintableText.Of(quotedPrintableText), QuotedPrintableText.Of(quotedPrintableHtml))
+    {
+    }
+
+    /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
+    public PreparedAlternative(string boundary, QuotedPrintableText text, QuotedPrintableText html)
         : base(new ContentType("multipart", "alternative") { Boundary = boundary })
     {
         if (!boundary.Contains("=_", StringComparison.Ordinal))
@@ -35,10 +45,15 @@ internal sealed class PreparedAlternative : MimePart
             throw new ArgumentException("The boundary must hold \"=_\", which quoted-printable content never does.", nameof(boundary));
         }
 
-        _text = quotedPrintableText;
-        _html = quotedPrintableHtml;
+        _text = text;
+        _html = html;
         _delimiter = Encoding.ASCII.GetBytes($"--{boundary}\n");
         _close = Encoding.ASCII.GetBytes($"--{boundary}--\n");
+        foreach (var piece in (byte[][])[_delimiter, TextHeaders, LineEnd, _delimiter, HtmlHeaders, LineEnd, _close])
+        {
+            _framing += piece.Length;
+            _crlfFraming += piece.Length + LineEnds.BareLfs(piece);
+        }
     }
 
     /// <summary>Quoted-printable is 7-bit with short lines already: nothing to change for any server.</summary>
@@ -56,8 +71,15 @@ internal sealed class PreparedAlternative : MimePart
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var content = Bytes(options);
-        stream.Write(content, 0, content.Length);
+        var (content, length) = Bytes(options);
+        try
+        {
+            stream.Write(content, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(content);
+        }
     }
 
     public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
@@ -69,81 +91,37 @@ internal sealed class PreparedAlternative : MimePart
             await Headers.WriteToAsync(options, stream, cancellationToken);
         }
 
-        await stream.WriteAsync(Bytes(options), cancellationToken);
+        var (content, length) = Bytes(options);
+        try
+        {
+            await stream.WriteAsync(content.AsMemory(0, length), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(content);
+        }
     }
 
-    /// <summary>Boundary, part headers, content, newline, ... closing boundary; line ends as the options ask.</summary>
-    private byte[] Bytes(FormatOptions options)
+    /// <summary>
+    /// Boundary, part headers, content, newline, ... closing boundary, with the line ends the options ask for, in a
+    /// pooled buffer that the caller returns: a message's body is written once and not kept.
+    /// </summary>
+    private (byte[] Content, int Length) Bytes(FormatOptions options)
     {
-        var dos = options.NewLineFormat == NewLineFormat.Dos;
-        if ((dos ? _dos : _unix) is { } made)
-        {
-            return made;
-        }
-
-        byte[][] pieces = [_delimiter, TextHeaders, _text, "\n"u8.ToArray(), _delimiter, HtmlHeaders, _html, "\n"u8.ToArray(), _close];
-        var length = 0;
-        foreach (var piece in pieces)
-        {
-            length += piece.Length + (dos ? Lines(piece) : 0);
-        }
-
-        var content = new byte[length];
+        var crlf = options.NewLineFormat == NewLineFormat.Dos;
+        var length = (crlf ? _crlfFraming : _framing) + _text.Length(crlf) + _html.Length(crlf);
+        var content = ArrayPool<byte>.Shared.Rent(length);
+        var target = content.AsSpan();
         var at = 0;
-        foreach (var piece in pieces)
-        {
-            at += dos ? CopyDos(piece, content.AsSpan(at)) : Copy(piece, content.AsSpan(at));
-        }
-
-        return dos ? _dos = content : _unix = content;
-    }
-
-    /// <summary>How many bare LFs (not after a CR) <paramref name="piece"/> holds: each becomes CRLF.</summary>
-    private static int Lines(ReadOnlySpan<byte> piece)
-    {
-        var count = 0;
-        for (var i = piece.IndexOf((byte)'\n'); i >= 0; i = NextLf(piece, i))
-        {
-            if (i == 0 || piece[i - 1] != '\r')
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
-
-    private static int Copy(ReadOnlySpan<byte> piece, Span<byte> target)
-    {
-        piece.CopyTo(target);
-        return piece.Length;
-    }
-
-    private static int CopyDos(ReadOnlySpan<byte> piece, Span<byte> target)
-    {
-        var written = 0;
-        var start = 0;
-        for (var i = piece.IndexOf((byte)'\n'); i >= 0; i = NextLf(piece, i))
-        {
-            var line = piece[start..i];
-            line.CopyTo(target[written..]);
-            written += line.Length;
-            if (i == 0 || piece[i - 1] != '\r')
-            {
-                target[written++] = (byte)'\r';
-            }
-
-            target[written++] = (byte)'\n';
-            start = i + 1;
-        }
-
-        piece[start..].CopyTo(target[written..]);
-        return written + piece.Length - start;
-    }
-
-    private static int NextLf(ReadOnlySpan<byte> piece, int after)
-    {
-        var next = piece[(after + 1)..].IndexOf((byte)'\n');
-        return next < 0 ? -1 : after + 1 + next;
+        at += LineEnds.Copy(_delimiter, target[at..], crlf);
+        at += LineEnds.Copy(TextHeaders, target[at..], crlf);
+        at += _text.CopyTo(target[at..], crlf);
+        at += LineEnds.Copy(LineEnd, target[at..], crlf);
+        at += LineEnds.Copy(_delimiter, target[at..], crlf);
+        at += LineEnds.Copy(HtmlHeaders, target[at..], crlf);
+        at += _html.CopyTo(target[at..], crlf);
+        at += LineEnds.Copy(LineEnd, target[at..], crlf);
+        at += LineEnds.Copy(_close, target[at..], crlf);
+        return (content, at);
     }
 }

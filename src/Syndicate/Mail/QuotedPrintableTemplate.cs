@@ -16,6 +16,9 @@ internal sealed class QuotedPrintableTemplate
 
     // Pieces alternate: pieces[0], value of slots[0], pieces[1], value of slots[1], ..., pieces[^1].
     private readonly byte[][] _pieces;
+
+    // The same pieces with CRLF line ends, as SMTP sends them: converted once, not for each message.
+    private readonly byte[][] _crlfPieces;
     private readonly int[] _slots;
 
     /// <param name="text">The text; placeholders are found by ordinal comparison.</param>
@@ -40,6 +43,7 @@ internal sealed class QuotedPrintableTemplate
         }
 
         _pieces = [.. pieces];
+        _crlfPieces = [.. pieces.Select(LineEnds.ToCrlf)];
         _slots = [.. slots];
         Text = text;
     }
@@ -50,29 +54,26 @@ internal sealed class QuotedPrintableTemplate
     /// <summary>The quoted-printable bytes of the text with the values in place (LF line ends, as MimeKit keeps content).</summary>
     public byte[] Fill(IReadOnlyList<string> values)
     {
+        var filled = With(values);
+        var output = new byte[filled.Length(crlf: false)];
+        filled.CopyTo(output, crlf: false);
+        return output;
+    }
+
+    /// <summary>
+    /// The text with the values in place, as pieces written out when the message is: per message only the values are
+    /// encoded and held, not a copy of the whole text.
+    /// </summary>
+    public QuotedPrintableText With(IReadOnlyList<string> values)
+    {
         ArgumentNullException.ThrowIfNull(values);
         var encoded = new byte[_slots.Length][];
-        var length = _pieces.Sum(piece => piece.Length);
         for (var i = 0; i < _slots.Length; i++)
         {
             encoded[i] = Encode(values[_slots[i]]);
-            length += encoded[i].Length;
         }
 
-        var output = new byte[length];
-        var position = 0;
-        for (var i = 0; i < _pieces.Length; i++)
-        {
-            _pieces[i].CopyTo(output, position);
-            position += _pieces[i].Length;
-            if (i < encoded.Length)
-            {
-                encoded[i].CopyTo(output, position);
-                position += encoded[i].Length;
-            }
-        }
-
-        return output;
+        return new QuotedPrintableText(_pieces, _crlfPieces, encoded);
     }
 
     private static (int At, int Slot) NextPlaceholder(string text, int start, IReadOnlyList<string> placeholders)
@@ -109,5 +110,123 @@ internal sealed class QuotedPrintableTemplate
         }
 
         return output[..length];
+    }
+}
+
+/// <summary>
+/// Quoted-printable text with its values put in, held as the template's pieces and the values encoded between them
+/// (pieces[0], values[0], pieces[1], ...); each piece ends a line, so the pieces join as they are.
+/// </summary>
+internal sealed class QuotedPrintableText
+{
+    private readonly byte[][] _pieces;
+    private readonly byte[][] _crlfPieces;
+    private readonly byte[][] _values;
+
+    internal QuotedPrintableText(byte[][] pieces, byte[][] crlfPieces, byte[][] values)
+    {
+        _pieces = pieces;
+        _crlfPieces = crlfPieces;
+        _values = values;
+    }
+
+    /// <summary>Bytes already quoted-printable (LF line ends), with no values.</summary>
+    public static QuotedPrintableText Of(byte[] quotedPrintable) => new([quotedPrintable], [LineEnds.ToCrlf(quotedPrintable)], []);
+
+    /// <summary>The length in bytes, with LF or with CRLF line ends.</summary>
+    public int Length(bool crlf)
+    {
+        var pieces = crlf ? _crlfPieces : _pieces;
+        var length = 0;
+        foreach (var piece in pieces)
+        {
+            length += piece.Length;
+        }
+
+        foreach (var value in _values)
+        {
+            length += value.Length + (crlf ? LineEnds.BareLfs(value) : 0);
+        }
+
+        return length;
+    }
+
+    /// <summary>Copies the text into <paramref name="target"/>, which holds at least <see cref="Length"/> bytes; returns that length.</summary>
+    public int CopyTo(Span<byte> target, bool crlf)
+    {
+        var pieces = crlf ? _crlfPieces : _pieces;
+        var at = 0;
+        for (var i = 0; i < pieces.Length; i++)
+        {
+            pieces[i].CopyTo(target[at..]);
+            at += pieces[i].Length;
+            if (i < _values.Length)
+            {
+                at += LineEnds.Copy(_values[i], target[at..], crlf);
+            }
+        }
+
+        return at;
+    }
+}
+
+/// <summary>LF line ends made CRLF, a CRLF already there kept as it is.</summary>
+internal static class LineEnds
+{
+    /// <summary>How many LFs <paramref name="bytes"/> holds that no CR comes before: each becomes CRLF.</summary>
+    public static int BareLfs(ReadOnlySpan<byte> bytes)
+    {
+        var count = 0;
+        for (var i = bytes.IndexOf((byte)'\n'); i >= 0; i = NextLf(bytes, i))
+        {
+            if (i == 0 || bytes[i - 1] != '\r')
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    public static byte[] ToCrlf(byte[] bytes)
+    {
+        var output = new byte[bytes.Length + BareLfs(bytes)];
+        Copy(bytes, output, crlf: true);
+        return output;
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> as they are, or with CRLF line ends; returns the bytes written.</summary>
+    public static int Copy(ReadOnlySpan<byte> bytes, Span<byte> target, bool crlf)
+    {
+        if (!crlf)
+        {
+            bytes.CopyTo(target);
+            return bytes.Length;
+        }
+
+        var written = 0;
+        var start = 0;
+        for (var i = bytes.IndexOf((byte)'\n'); i >= 0; i = NextLf(bytes, i))
+        {
+            var line = bytes[start..i];
+            line.CopyTo(target[written..]);
+            written += line.Length;
+            if (i == 0 || bytes[i - 1] != '\r')
+            {
+                target[written++] = (byte)'\r';
+            }
+
+            target[written++] = (byte)'\n';
+            start = i + 1;
+        }
+
+        bytes[start..].CopyTo(target[written..]);
+        return written + bytes.Length - start;
+    }
+
+    private static int NextLf(ReadOnlySpan<byte> bytes, int after)
+    {
+        var next = bytes[(after + 1)..].IndexOf((byte)'\n');
+        return next < 0 ? -1 : after + 1 + next;
     }
 }

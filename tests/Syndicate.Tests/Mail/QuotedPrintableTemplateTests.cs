@@ -44,6 +44,25 @@ public sealed class QuotedPrintableTemplateTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void With_CopiedWithLfOrCrlf_TheFilledBytesWithThoseLineEnds(string text, string email, string name, string url)
+    {
+        var template = new QuotedPrintableTemplate(text, Placeholders);
+        var filled = template.Fill([email, name, url]);
+        var crlf = Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(filled).Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal));
+
+        var pieces = template.With([email, name, url]);
+
+        foreach (var (withCrlf, expected) in new[] { (false, filled), (true, crlf) })
+        {
+            var target = new byte[pieces.Length(withCrlf) + 8];
+            var length = pieces.CopyTo(target, withCrlf);
+            Assert.Equal(pieces.Length(withCrlf), length);
+            Assert.Equal(Encoding.ASCII.GetString(expected), Encoding.ASCII.GetString(target, 0, length));
+        }
+    }
+
     [Fact]
     public void Fill_TwoSubscribers_EachGetsOnlyTheirOwnValues()
     {
