@@ -56,8 +56,21 @@ internal sealed class DigestSender(
     private async Task SendCoreAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
     {
         var summary = await store.FindAsync(digestId, cancellationToken) ?? throw new InvalidOperationException($"There is no digest {digestId}.");
-        var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
         var pool = CreatePool();
+        // The SMTP connections (as many as there are deliveries to make) open while the content renders and the first
+        // batch is claimed.
+        pool.ConnectAhead(summary.Pending, cancellationToken);
+        DigestContent content;
+        try
+        {
+            content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
+        }
+        catch
+        {
+            await pool.DisposeAsync();
+            throw;
+        }
+
         var recorder = new DeliveryRecorder(store, outage, digestId, Sender, cancellationToken);
         var report = new ProgressReport(store, outage, time, digestId, progress);
         try
@@ -323,6 +336,7 @@ internal sealed class DigestSender(
         private readonly Channel<IMailTransport> _idle = Channel.CreateUnbounded<IMailTransport>();
         private readonly IMailTransport[] _all;
         private readonly bool _owned;
+        private readonly List<Task> _connecting = [];
 
         public TransportPool(IMailTransport[] transports, bool owned)
         {
@@ -338,6 +352,21 @@ internal sealed class DigestSender(
         }
 
         public int Size { get; }
+
+        /// <summary>
+        /// Starts opening the SMTP connections, at most <paramref name="needed"/>; a message rented meanwhile waits for its
+        /// transport's (each transport sends one message at a time).
+        /// </summary>
+        public void ConnectAhead(int needed, CancellationToken cancellationToken)
+        {
+            foreach (var transport in _all.Take(needed))
+            {
+                if (transport is SmtpMailTransport smtp)
+                {
+                    _connecting.Add(smtp.ConnectAheadAsync(cancellationToken));
+                }
+            }
+        }
 
         public async ValueTask<IMailTransport> RentAsync(CancellationToken cancellationToken) =>
             _owned ? await _idle.Reader.ReadAsync(cancellationToken) : _all[0];
@@ -357,6 +386,8 @@ internal sealed class DigestSender(
                 return;
             }
 
+            // They never throw: a failed connection is the first message's to report.
+            await Task.WhenAll(_connecting);
             foreach (var transport in _all)
             {
                 if (transport is IAsyncDisposable disposable)

@@ -25,4 +25,7 @@ internal static partial class MailLog
 
     [LoggerMessage(5007, LogLevel.Information, "Mail goes {Mode}: {Destination}{Dkim}")]
     public static partial void TransportChosen(ILogger logger, string mode, string destination, string dkim);
+
+    [LoggerMessage(5008, LogLevel.Debug, "Connecting ahead to SMTP server {Host}:{Port} failed ({Reason}); the first message connects again")]
+    public static partial void SmtpConnectAheadFailed(ILogger logger, string host, int port, string reason);
 }

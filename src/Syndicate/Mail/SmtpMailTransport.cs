@@ -85,6 +85,36 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         }
     }
 
+    /// <summary>
+    /// Opens the connection (connect, greeting, EHLO, TLS and login as configured) before the first message is
+    /// ready, so that message does not wait for it. A failure is left for <see cref="SendAsync"/>, which connects
+    /// again and reports it, so this never throws.
+    /// </summary>
+    public async Task ConnectAheadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _gate.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            await ConnectedClientAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            MailLog.SmtpConnectAheadFailed(_logger, _smtp.Host, _smtp.Port, ex.Message);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_client is { IsConnected: true } client)

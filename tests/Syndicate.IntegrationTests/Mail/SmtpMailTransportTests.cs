@@ -55,6 +55,33 @@ public sealed class SmtpMailTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectAheadAsync_OpensTheConnectionTheNextMessagesUse()
+    {
+        await _transport.ConnectAheadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, _server.Connections);
+        Assert.Empty(_server.Messages);
+        await _transport.SendAsync(Message("reader@example.org", "After connecting ahead"), TestContext.Current.CancellationToken);
+        await _transport.SendAsync(Message("other@example.org", "And one more"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, _server.Messages.Count);
+        Assert.Equal(1, _server.Connections);
+        Assert.Equal(1, _transport.ConnectionsOpened);
+    }
+
+    [Fact]
+    public async Task ConnectAheadAsync_NobodyListening_LeavesTheFailureToTheMessage()
+    {
+        await using var transport = Transport(FreePort());
+
+        await transport.ConnectAheadAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, transport.ConnectionsOpened);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync(Message("a@example.org", "Nowhere"), TestContext.Current.CancellationToken));
+        Assert.True(SmtpFailure.Classify(error).IsTransient);
+    }
+
+    [Fact]
     public async Task SendAsync_ConcurrentCallers_ShareTheConnectionOneMessageAtATime()
     {
         await Task.WhenAll(Enumerable.Range(0, 8).Select(i => _transport.SendAsync(Message($"r{i}@example.org", $"Parallel {i}"), TestContext.Current.CancellationToken)));
@@ -113,19 +140,20 @@ public sealed class SmtpMailTransportTests : IAsyncLifetime
     [Fact]
     public async Task SendAsync_NobodyListening_IsATransientConnectionFailure()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        await using var transport = Transport(port);
+        await using var transport = Transport(FreePort());
         var error = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync(Message("a@example.org", "Nowhere"), TestContext.Current.CancellationToken));
 
         var failure = SmtpFailure.Classify(error);
         Assert.True(failure.IsTransient, failure.Reason);
         Assert.Null(failure.StatusCode);
+    }
+
+    /// <summary>A loopback port nobody listens on (taken and let go).</summary>
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static SmtpMailTransport Transport(int port)
