@@ -101,8 +101,9 @@ internal sealed class DigestMessages(
     /// <summary>
     /// Makes one message of a sample digest (one made-up post, a made-up subscriber) and writes it as SMTP DATA into
     /// nothing: the first real message of a one-shot send then finds the template, CSS-inlining, MIME and DATA-writing
-    /// code loaded and compiled, which otherwise costs it about 0.2 s. Meant for a spare core while the digest is being planned; a failure here is left to the real render.
-    /// It signs no link (the key may live in the database) and touches no file or table. True when the message was made.
+    /// code loaded and compiled, which otherwise costs it about 0.2 s. Meant for a spare core while the digest is being
+    /// planned; a failure here is left to the real render. It signs no link (the key may live in the database) and touches
+    /// no file or table. True when the message was made.
     /// </summary>
     public bool WarmUp(DateTimeOffset now)
     {
