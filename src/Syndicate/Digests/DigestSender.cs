@@ -60,21 +60,11 @@ internal sealed class DigestSender(
         // The SMTP connections (as many as there are deliveries to make) open while the content renders and the first
         // batch is claimed.
         pool.ConnectAhead(summary.Pending, cancellationToken);
-        DigestContent content;
-        try
-        {
-            content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
-        }
-        catch
-        {
-            await pool.DisposeAsync();
-            throw;
-        }
-
         var recorder = new DeliveryRecorder(store, outage, digestId, Sender, cancellationToken);
         var report = new ProgressReport(store, outage, time, digestId, progress);
         try
         {
+            var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
             while (!cancellationToken.IsCancellationRequested)
             {
                 await SendClaimsAsync(digestId, content, pool, recorder, report, cancellationToken);
