@@ -22,8 +22,9 @@ internal sealed class MailComposer
     private readonly TimeProvider _time;
 
     // One random boundary per process for prepared bodies, like MimeKit's own ("=-" and base64): unguessable, and
-    // with "=_" it cannot occur in quoted-printable content.
-    private readonly string _boundary = "=_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+    // with "=_" it cannot occur in quoted-printable content. Its bytes around the parts are made here, once.
+    private readonly AlternativeFraming _framing =
+        new("=_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18)));
 
     public MailComposer(IOptions<MailOptions> options, TimeProvider time)
     {
@@ -50,17 +51,13 @@ internal sealed class MailComposer
         Compose(address, name, subject, new MultipartAlternative { Part(TextFormat.Plain, text), Part(TextFormat.Html, html) }, messageId);
 
     /// <summary>
-    /// A message to one recipient whose text and HTML parts are already quoted-printable (UTF-8, LF line ends): they are
-    /// written as they are, in one block (<see cref="PreparedAlternative"/>), not encoded again for each message.
+    /// A message to one recipient whose text and HTML parts are already quoted-printable (UTF-8, LF line ends), held as a
+    /// template's pieces and this message's values: written as they are, in one block (<see cref="PreparedAlternative"/>),
+    /// not encoded again for each message.
     /// </summary>
-    public MimeMessage Compose(string address, string name, string subject, byte[] quotedPrintableText, byte[] quotedPrintableHtml,
-        string? messageId = null) =>
-        Compose(address, name, subject, new PreparedAlternative(_boundary, quotedPrintableText, quotedPrintableHtml), messageId);
-
-    /// <summary>As above, with the parts held as a template's pieces and this message's values, joined only when written.</summary>
     public MimeMessage Compose(string address, string name, string subject, QuotedPrintableText quotedPrintableText, QuotedPrintableText quotedPrintableHtml,
         string? messageId = null) =>
-        Compose(address, name, subject, new PreparedAlternative(_boundary, quotedPrintableText, quotedPrintableHtml), messageId);
+        Compose(address, name, subject, new PreparedAlternative(_framing, quotedPrintableText, quotedPrintableHtml), messageId);
 
     private MimeMessage Compose(string address, string name, string subject, MimeEntity body, string? messageId)
     {

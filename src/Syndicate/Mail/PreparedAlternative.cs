@@ -17,43 +17,23 @@ namespace Syndicate.Mail;
 /// </summary>
 internal sealed class PreparedAlternative : MimePart
 {
-    private static readonly byte[] TextHeaders = Encoding.ASCII.GetBytes("Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
-    private static readonly byte[] HtmlHeaders = Encoding.ASCII.GetBytes("Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
-    private static readonly byte[] LineEnd = "\n"u8.ToArray();
-
+    private readonly AlternativeFraming _framing;
     private readonly QuotedPrintableText _text;
     private readonly QuotedPrintableText _html;
-    private readonly byte[] _delimiter;
-    private readonly byte[] _close;
-
-    // The bytes around the two parts (boundaries, part headers, line ends), with LF and with CRLF line ends.
-    private readonly int _framing;
-    private readonly int _crlfFraming;
 
     /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
     public PreparedAlternative(string boundary, byte[] quotedPrintableText, byte[] quotedPrintableHtml)
-        : this(boundary, QuotedPrintableText.Of(quotedPrintableText), QuotedPrintableText.Of(quotedPrintableHtml))
+        : this(new AlternativeFraming(boundary), QuotedPrintableText.Of(quotedPrintableText), QuotedPrintableText.Of(quotedPrintableHtml))
     {
     }
 
-    /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
-    public PreparedAlternative(string boundary, QuotedPrintableText text, QuotedPrintableText html)
-        : base(new ContentType("multipart", "alternative") { Boundary = boundary })
+    /// <param name="framing">The boundary's bytes around the parts, made once for all the messages that share it.</param>
+    public PreparedAlternative(AlternativeFraming framing, QuotedPrintableText text, QuotedPrintableText html)
+        : base(new ContentType("multipart", "alternative") { Boundary = framing.Boundary })
     {
-        if (!boundary.Contains("=_", StringComparison.Ordinal))
-        {
-            throw new ArgumentException("The boundary must hold \"=_\", which quoted-printable content never does.", nameof(boundary));
-        }
-
+        _framing = framing;
         _text = text;
         _html = html;
-        _delimiter = Encoding.ASCII.GetBytes($"--{boundary}\n");
-        _close = Encoding.ASCII.GetBytes($"--{boundary}--\n");
-        foreach (var piece in (byte[][])[_delimiter, TextHeaders, LineEnd, _delimiter, HtmlHeaders, LineEnd, _close])
-        {
-            _framing += piece.Length;
-            _crlfFraming += piece.Length + LineEnds.BareLfs(piece);
-        }
     }
 
     /// <summary>Quoted-printable is 7-bit with short lines already: nothing to change for any server.</summary>
@@ -109,19 +89,53 @@ internal sealed class PreparedAlternative : MimePart
     private (byte[] Content, int Length) Bytes(FormatOptions options)
     {
         var crlf = options.NewLineFormat == NewLineFormat.Dos;
-        var length = (crlf ? _crlfFraming : _framing) + _text.Length(crlf) + _html.Length(crlf);
-        var content = ArrayPool<byte>.Shared.Rent(length);
+        var (before, between, after) = _framing.Pieces(crlf);
+        var content = ArrayPool<byte>.Shared.Rent(before.Length + _text.Length(crlf) + between.Length + _html.Length(crlf) + after.Length);
         var target = content.AsSpan();
-        var at = 0;
-        at += LineEnds.Copy(_delimiter, target[at..], crlf);
-        at += LineEnds.Copy(TextHeaders, target[at..], crlf);
+        before.CopyTo(target);
+        var at = before.Length;
         at += _text.CopyTo(target[at..], crlf);
-        at += LineEnds.Copy(LineEnd, target[at..], crlf);
-        at += LineEnds.Copy(_delimiter, target[at..], crlf);
-        at += LineEnds.Copy(HtmlHeaders, target[at..], crlf);
+        between.CopyTo(target[at..]);
+        at += between.Length;
         at += _html.CopyTo(target[at..], crlf);
-        at += LineEnds.Copy(LineEnd, target[at..], crlf);
-        at += LineEnds.Copy(_close, target[at..], crlf);
-        return (content, at);
+        after.CopyTo(target[at..]);
+        return (content, at + after.Length);
     }
 }
+
+/// <summary>
+/// The bytes a <see cref="PreparedAlternative"/> writes around its two parts for one boundary (the delimiters, the part
+/// headers, the line ends), with LF and with CRLF line ends: made once for a boundary, not once for each message.
+/// </summary>
+internal sealed class AlternativeFraming
+{
+    private const string TextHeaders = "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n";
+    private const string HtmlHeaders = "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n";
+
+    private readonly FramingPieces _lf;
+    private readonly FramingPieces _crlf;
+
+    /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
+    public AlternativeFraming(string boundary)
+    {
+        if (!boundary.Contains("=_", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("The boundary must hold \"=_\", which quoted-printable content never does.", nameof(boundary));
+        }
+
+        Boundary = boundary;
+        _lf = new FramingPieces(
+            Encoding.ASCII.GetBytes($"--{boundary}\n{TextHeaders}"),
+            Encoding.ASCII.GetBytes($"\n--{boundary}\n{HtmlHeaders}"),
+            Encoding.ASCII.GetBytes($"\n--{boundary}--\n"));
+        _crlf = new FramingPieces(LineEnds.ToCrlf(_lf.Before), LineEnds.ToCrlf(_lf.Between), LineEnds.ToCrlf(_lf.After));
+    }
+
+    public string Boundary { get; }
+
+    /// <summary>What comes before the text part, between the parts, and after the HTML part.</summary>
+    public FramingPieces Pieces(bool crlf) => crlf ? _crlf : _lf;
+}
+
+/// <summary>The framing of a <see cref="PreparedAlternative"/> in one line-end format.</summary>
+internal sealed record FramingPieces(byte[] Before, byte[] Between, byte[] After);
