@@ -81,7 +81,8 @@ internal sealed class FeedBuilder
         Array.Sort(slugs, StringComparer.Ordinal);
         foreach (var slug in slugs)
         {
-            scopes.Add(new FeedScope(slug, byTag[slug].Name, Limit(byTag[slug].Posts)));
+            var group = byTag[slug];
+            scopes.Add(new FeedScope(slug, group.Name, Limit(group.Posts)));
         }
 
         return scopes;

@@ -59,13 +59,13 @@ internal sealed class FeedSplice
     /// UTF-8 (<see cref="FeedItemBytes.Content"/>, shared with the entry's other format) goes
     /// where the marker was, exactly as XmlWriter escapes element text.
     /// </summary>
-    public ItemBytes Item(FeedEntry entry)
-    {
-        var html = XmlText.Clean(entry.Content.Html);
-        return html.Length > 0 && Around(Cut(Marked(entry))) is var (head, tail)
+    public ItemBytes Item(FeedEntry entry) => Item(entry, XmlText.Clean(entry.Content.Html));
+
+    /// <summary><see cref="Item(FeedEntry)"/> with the entry's HTML already clean.</summary>
+    private ItemBytes Item(FeedEntry entry, string html) =>
+        html.Length > 0 && Around(Cut(Marked(entry))) is var (head, tail)
             ? new ItemBytes(head, Content(entry, html), tail)
             : new ItemBytes(Cut(entry), [], []);
-    }
 
     /// <summary>
     /// <see cref="Item"/> for many entries, from one run of the formatter over all of them: a run costs about as much
@@ -82,7 +82,7 @@ internal sealed class FeedSplice
             html[i] = XmlText.Clean(entries[i].Content.Html);
             if (html[i].Length == 0 || html[i].Contains(ContentMarker, StringComparison.Ordinal))
             {
-                items[i] = Item(entries[i]);
+                items[i] = Item(entries[i], html[i]);
             }
             else
             {
@@ -124,7 +124,7 @@ internal sealed class FeedSplice
             var parts = toldApart ? Around(run[starts[k]..(k + 1 < starts.Count ? starts[k + 1] : run.Length)]) : null;
             items[index] = parts is var (head, tail)
                 ? new ItemBytes(head, Content(entries[index], html[index]), tail)
-                : Item(entries[index]);
+                : Item(entries[index], html[index]);
         }
 
         return items;
