@@ -66,4 +66,36 @@ public sealed class PermalinkPatternTests
         Assert.False(PermalinkPattern.TryCreate(pattern, out _, out var error));
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Expand_RandomPatterns_FillEveryPlaceholderAndCollapseEverySlashRun()
+    {
+        string[] pieces = ["/", "//", "-", "x", ".", ":year", ":month", ":day", ":i_month", ":short_year", ":y_day", ":hour", ":slug", ":title", ":categories", ":output_ext"];
+        var values = new Dictionary<string, string>
+        {
+            [":year"] = "2024",
+            [":month"] = "03",
+            [":day"] = "05",
+            [":i_month"] = "3",
+            [":short_year"] = "24",
+            [":y_day"] = "065",
+            [":hour"] = "07",
+            [":slug"] = "hello-world",
+            [":title"] = "Hello-World",
+            [":output_ext"] = ".html",
+        };
+        var random = new Random(20261130);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var parts = Enumerable.Range(0, random.Next(1, 8)).Select(_ => pieces[random.Next(pieces.Length)]).ToList();
+            // A letter right after a placeholder would make a longer, unknown name: keep placeholders apart from letters.
+            var pattern = string.Concat(parts.Select((part, at) => part == "x" && at > 0 && parts[at - 1].StartsWith(':') ? "/x" : part));
+            IReadOnlyList<string> categories = random.Next(2) == 0 ? [] : ["Web Dev", "!!!", "News"];
+            values[":categories"] = categories.Count == 0 ? "" : "web-dev/news";
+
+            var filled = System.Text.RegularExpressions.Regex.Replace(pattern, ":[a-z_]+", match => values[match.Value]);
+            var expected = System.Text.RegularExpressions.Regex.Replace("/" + filled.TrimStart('/'), "/{2,}", "/");
+            Assert.Equal(expected, Expand(pattern, categories));
+        }
+    }
 }
