@@ -55,16 +55,17 @@ internal sealed class DigestSender(
 
     private async Task SendCoreAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
     {
-        var summary = await store.FindAsync(digestId, cancellationToken) ?? throw new InvalidOperationException($"There is no digest {digestId}.");
+        var (plannedAt, pending) = await store.SendingStartAsync(digestId, PoolSize, cancellationToken)
+            ?? throw new InvalidOperationException($"There is no digest {digestId}.");
         var pool = CreatePool();
         // The SMTP connections (as many as there are deliveries to make) open while the content renders and the first
         // batch is claimed.
-        pool.ConnectAhead(summary.Pending, cancellationToken);
+        pool.ConnectAhead(pending, cancellationToken);
         var recorder = new DeliveryRecorder(store, outage, digestId, Sender, cancellationToken);
-        var report = new ProgressReport(store, outage, time, digestId, progress);
+        var report = new ProgressReport(store, outage, time, digestId, progress, logger);
         try
         {
-            var content = messages.Content(digestId, summary.PlannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
+            var content = messages.Content(digestId, plannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
             while (!cancellationToken.IsCancellationRequested)
             {
                 await SendClaimsAsync(digestId, content, pool, recorder, report, cancellationToken);
@@ -86,6 +87,7 @@ internal sealed class DigestSender(
             }
 
             await outage.RetryAsync($"finishing digest {digestId}", () => store.MarkDoneAsync(digestId, time.GetUtcNow(), cancellationToken), cancellationToken);
+            await report.StopAsync();
             if (await store.FindAsync(digestId, cancellationToken) is { Status: "done" } done)
             {
                 DigestsLog.Finished(logger, digestId, done.Sent, done.Failed, done.Skipped);
@@ -153,7 +155,7 @@ internal sealed class DigestSender(
                     await queue.Writer.WriteAsync(new Claimed(delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt), sending.Token);
                 }
 
-                await report.MaybeAsync(sending.Token);
+                report.Maybe(sending.Token);
             }
         }
         finally
@@ -266,6 +268,9 @@ internal sealed class DigestSender(
         }
     }
 
+    /// <summary>How many transports <see cref="CreatePool"/> makes.</summary>
+    private int PoolSize => mail.Value.ParsedMode() == MailMode.Smtp ? Math.Max(1, mail.Value.Smtp.MaxConnections) : 1;
+
     private TransportPool CreatePool()
     {
         if (mail.Value.ParsedMode() != MailMode.Smtp)
@@ -274,7 +279,7 @@ internal sealed class DigestSender(
         }
 
         // One SMTP connection per transport, each reused across its messages: Mail:Smtp:MaxConnections of them.
-        var transports = Enumerable.Range(0, Math.Max(1, mail.Value.Smtp.MaxConnections))
+        var transports = Enumerable.Range(0, PoolSize)
             .Select(_ => (IMailTransport)ActivatorUtilities.CreateInstance<SmtpMailTransport>(services))
             .ToArray();
         return new TransportPool(transports, owned: true);
@@ -288,32 +293,53 @@ internal sealed class DigestSender(
     /// <summary>
     /// Reports progress while sending. Counting the digest's rows costs a scan of them: at most once a second,
     /// not once a batch, and on a large digest less often still, so that counting takes at most a twentieth of
-    /// the sender's time.
+    /// the sender's time. The count runs beside the claimer, which never waits for it: a claimer held for the
+    /// count (15-30 ms at 10,000 deliveries) let the connections run out of claimed deliveries.
     /// </summary>
-    private sealed class ProgressReport(DigestStore store, DatabaseOutage outage, TimeProvider time, long digestId, IProgress<DigestSummary>? progress)
+    private sealed class ProgressReport(DigestStore store, DatabaseOutage outage, TimeProvider time, long digestId, IProgress<DigestSummary>? progress,
+        ILogger logger)
     {
         private long _last = time.GetTimestamp();
         private TimeSpan _every = TimeSpan.FromSeconds(1);
+        private Task _counting = Task.CompletedTask;
 
-        public async Task MaybeAsync(CancellationToken cancellationToken)
+        /// <summary>Starts a count when one is due and the last one is over; returns at once.</summary>
+        public void Maybe(CancellationToken cancellationToken)
         {
-            if (progress is null || outage.IsOut || time.GetElapsedTime(_last) < _every)
+            // A finished task publishes what its count wrote (_last, _every) to this thread.
+            if (progress is null || outage.IsOut || !_counting.IsCompleted || time.GetElapsedTime(_last) < _every)
             {
                 return;
             }
 
+            _counting = Task.Run(() => CountAsync(progress, cancellationToken), CancellationToken.None);
+        }
+
+        /// <summary>Waits for a count still running, so that its line comes before the last one.</summary>
+        public Task StopAsync() => _counting;
+
+        private async Task CountAsync(IProgress<DigestSummary> report, CancellationToken cancellationToken)
+        {
             var counting = time.GetTimestamp();
             try
             {
                 if (await store.FindAsync(digestId, cancellationToken) is { } current)
                 {
-                    progress.Report(current);
+                    report.Report(current);
                 }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
             }
             catch (Exception ex) when (Database.IsUnavailable(ex))
             {
                 // Progress is not worth stopping for: the sending goes on, and waits where it must write.
                 outage.Failed($"counting deliveries of digest {digestId}", ex);
+            }
+            catch (Exception ex)
+            {
+                DigestsLog.ProgressFailed(logger, ex, digestId);
             }
 
             _last = time.GetTimestamp();

@@ -285,6 +285,24 @@ internal sealed class DigestStore(Database database) : IDisposable
         return row?.ToSummary();
     }
 
+    /// <summary>
+    /// What a sender needs to start: when the digest was planned, and how many of its deliveries are pending or claimed,
+    /// counted up to <paramref name="upTo"/> (how many connections to open). Unlike <see cref="FindAsync"/>, which counts
+    /// every delivery by its latest copy, this reads a few index entries, whatever the size of the digest.
+    /// </summary>
+    public async Task<(DateTimeOffset PlannedAt, int Pending)?> SendingStartAsync(long digestId, int upTo, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StartRow>(
+            """
+            SELECT d.planned_at AS PlannedAt, (SELECT COUNT(*) FROM (
+                SELECT 1 FROM deliveries x WHERE x.digest_id = d.id AND x.status IN ('pending', 'claimed') LIMIT @upTo) AS due) AS Pending
+            FROM digests d WHERE d.id = @digestId
+            """,
+            new { digestId, upTo });
+        return row is null ? null : (DbTime.Parse(row.PlannedAt), (int)row.Pending);
+    }
+
     /// <summary>The failed deliveries of a digest with the server's reply, for <c>digest show</c>.</summary>
     public async Task<IReadOnlyList<(string Email, int Attempts, string? Error)>> FailuresAsync(long digestId, CancellationToken cancellationToken)
     {
@@ -322,6 +340,13 @@ internal sealed class DigestStore(Database database) : IDisposable
         DeliveryState.Skipped => "skipped",
         _ => "pending",
     };
+
+    private sealed class StartRow
+    {
+        public string PlannedAt { get; init; } = "";
+
+        public long Pending { get; init; }
+    }
 
     private sealed class SummaryRow
     {

@@ -34,4 +34,7 @@ internal static partial class DigestsLog
 
     [LoggerMessage(4010, LogLevel.Error, "Sending digest {DigestId} stopped: {Reason}; its remaining deliveries are kept and resumed")]
     public static partial void SendStopped(ILogger logger, Exception exception, long digestId, string reason);
+
+    [LoggerMessage(4011, LogLevel.Warning, "Counting the deliveries of digest {DigestId} for its progress failed; the sending goes on")]
+    public static partial void ProgressFailed(ILogger logger, Exception exception, long digestId);
 }
