@@ -71,36 +71,32 @@ internal static class Phases
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"total in Main {total.Elapsed.TotalSeconds:0.00} s; allocated {GC.GetTotalAllocatedBytes() / 1048576.0:0} MiB; GC pauses {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms; gen0/1/2 collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}"));
 
-        await RenderSplitAsync(catalog, snapshot, output);
+        await RenderSplitAsync(host.Services.GetRequiredService<PostRenderer>(), snapshot, output);
         return 0;
     }
 
-    /// <summary>Markdig alone vs the URL rewrite on the same posts, single-threaded, second pass (JIT warm).</summary>
-    private static async Task RenderSplitAsync(PostCatalog catalog, CatalogSnapshot snapshot, TextWriter output)
+    /// <summary>Markdig alone (the posts' pipeline) vs a whole render (Markdig, URLs made absolute, excerpt) on the same posts, single-threaded, second pass (JIT warm).</summary>
+    private static async Task RenderSplitAsync(PostRenderer renderer, CatalogSnapshot snapshot, TextWriter output)
     {
-        var pipeline = new MarkdownPipelineBuilder().UsePipeTables().UseGridTables().UseFootnotes().UseAutoLinks().UseEmphasisExtras()
-            .UseTaskLists().UseListExtras().UseDefinitionLists().UseAbbreviations()
-            .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub).Build();
         var sample = snapshot.Posts.Take(500).Select(post =>
-            (post, PostSource.Split(post.File, File.ReadAllText(post.FullPath), out _)!.Body)).ToArray();
-        var site = new SiteUrls("https://blog.example.org");
-        TimeSpan markdig = default, rewrite = default;
+            (post, PostSource.Read(post.File, File.ReadAllBytes(post.FullPath), long.MaxValue, out _)!.Body)).ToArray();
+        TimeSpan markdig = default, whole = default;
         for (var pass = 0; pass < 2; pass++)
         {
-            markdig = rewrite = TimeSpan.Zero;
+            markdig = whole = TimeSpan.Zero;
             foreach (var (post, body) in sample)
             {
                 var start = Stopwatch.GetTimestamp();
-                var html = Markdown.ToHtml(body, pipeline);
+                Markdown.ToHtml(body, PostRenderer.Pipeline);
                 markdig += Stopwatch.GetElapsedTime(start);
                 start = Stopwatch.GetTimestamp();
-                HtmlUrlRewriter.Rewrite(html, site, new Uri(post.Url));
-                rewrite += Stopwatch.GetElapsedTime(start);
+                renderer.Render(post, body);
+                whole += Stopwatch.GetElapsedTime(start);
             }
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"render split, {sample.Length} posts on one thread: Markdig {markdig.TotalMilliseconds:0} ms, HtmlUrlRewriter {rewrite.TotalMilliseconds:0} ms"));
+            $"render split, {sample.Length} posts on one thread: Markdig alone {markdig.TotalMilliseconds:0} ms, whole render (URLs, excerpt) {whole.TotalMilliseconds:0} ms"));
     }
 
     private sealed class Mark(TextWriter output)

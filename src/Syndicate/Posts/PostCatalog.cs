@@ -304,21 +304,35 @@ internal sealed class PostCatalog : IDisposable
         }
 
         string body;
+        byte[]? buffer = null;
         try
         {
-            var source = PostSource.Split(post.File, File.ReadAllText(post.FullPath), out var error);
+            // The bytes in a pooled buffer and only the body decoded: a first build renders thousands of posts, and a
+            // string of the whole file and another of its body cost each of them twice its size in collections.
+            buffer = RentContents(post.FullPath, out var length, out var size);
+            PostDiagnostic? error = null;
+            var source = buffer is null
+                ? null
+                : PostSource.Read(post.File, buffer.AsSpan(0, length), _parser.MaxFileBytes, out error);
             if (source is null)
             {
-                PostsLog.PostUnreadable(_logger, post.File, error!.Message);
+                PostsLog.PostUnreadable(_logger, post.File, (error ?? PostSource.TooLarge(post.File, size, _parser.MaxFileBytes)).Message);
                 return new PostContent("", "", post.Description ?? "");
             }
 
             body = source.Body;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             PostsLog.PostUnreadable(_logger, post.File, ex.Message);
             return new PostContent("", "", post.Description ?? "");
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
 
         var content = post.SetContent(_renderer.Render(post, body));
@@ -372,35 +386,10 @@ internal sealed class PostCatalog : IDisposable
         {
             // A pooled buffer: the bytes are only checked and their front matter decoded, so each
             // file costs no array of its own (the body is read again when the post is rendered).
-            int length;
-            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read))
-            {
-                var size = RandomAccess.GetLength(handle);
-                if (size > _parser.MaxFileBytes)
-                {
-                    return new PostParseResult(null, [PostSource.TooLarge(file, size, _parser.MaxFileBytes)]);
-                }
-
-                if (size > Array.MaxLength)
-                {
-                    throw new IOException("The file is too long to be read into memory.");
-                }
-
-                buffer = ArrayPool<byte>.Shared.Rent((int)size);
-                length = 0;
-                while (length < size)
-                {
-                    var read = RandomAccess.Read(handle, buffer.AsSpan(length, (int)size - length), length);
-                    if (read == 0)
-                    {
-                        break;
-                    }
-
-                    length += read;
-                }
-            }
-
-            return _parser.Parse(path, file, buffer.AsSpan(0, length), stamp);
+            buffer = RentContents(path, out var length, out var size);
+            return buffer is null
+                ? new PostParseResult(null, [PostSource.TooLarge(file, size, _parser.MaxFileBytes)])
+                : _parser.Parse(path, file, buffer.AsSpan(0, length), stamp);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -416,6 +405,35 @@ internal sealed class PostCatalog : IDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// The whole file in a buffer rented from <see cref="ArrayPool{T}.Shared"/>, which the caller returns, and its
+    /// <paramref name="length"/> read; null when its <paramref name="size"/> is over Posts:MaxFileBytes.
+    /// </summary>
+    private byte[]? RentContents(string path, out int length, out long size)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        size = RandomAccess.GetLength(handle);
+        length = 0;
+        if (size > _parser.MaxFileBytes || size > Array.MaxLength)
+        {
+            return null;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)size);
+        while (length < size)
+        {
+            var read = RandomAccess.Read(handle, buffer.AsSpan(length, (int)size - length), length);
+            if (read == 0)
+            {
+                break;
+            }
+
+            length += read;
+        }
+
+        return buffer;
     }
 
     private void Record(string path, FileStamp stamp, PostParseResult result)

@@ -75,15 +75,14 @@ internal sealed partial class PostRenderer
     }
 
     /// <param name="capacity">The expected length of the HTML: a whole post's is about twice its Markdown, and sizing the
-    /// buffer for it spares the copies a growing one makes (a few hundred KB per post).</param>
+    /// pooled buffer for it spares the copies a growing one makes.</param>
     internal static string ToHtml(MarkdownObject node, LinkResolver links, int capacity = 256)
     {
-        using var writer = new StringWriter(new StringBuilder(capacity), CultureInfo.CurrentCulture);
+        using var writer = new PooledTextWriter(capacity);
         var renderer = new HtmlRenderer(writer);
         Pipeline.Setup(renderer);
         links.Attach(renderer);
         renderer.Render(node);
-        writer.Flush();
         return writer.ToString();
     }
 
@@ -113,9 +112,9 @@ internal sealed class LinkResolver(SiteUrls site, Uri document)
 
     public void Attach(HtmlRenderer renderer)
     {
-        if (renderer.Writer is not StringWriter)
+        if (renderer.Writer is not PooledTextWriter)
         {
-            throw new ArgumentException("The renderer must write into a StringWriter, whose text the raw HTML is rewritten in.", nameof(renderer));
+            throw new ArgumentException("The renderer must write into a PooledTextWriter, whose text the raw HTML is rewritten in.", nameof(renderer));
         }
 
         renderer.LinkRewriter = _resolve ??= url => HtmlUrlRewriter.Resolve(url, site, document);
@@ -126,22 +125,22 @@ internal sealed class LinkResolver(SiteUrls site, Uri document)
     /// <summary>Rewrites what the renderer wrote from <paramref name="start"/> on, in place.</summary>
     private void RewriteFrom(HtmlRenderer renderer, int start)
     {
-        var text = ((StringWriter)renderer.Writer).GetStringBuilder();
+        var text = (PooledTextWriter)renderer.Writer;
         if (text.Length == start)
         {
             return;
         }
 
-        var written = text.ToString(start, text.Length - start);
+        var written = text.ToString(start);
         var rewritten = HtmlUrlRewriter.Rewrite(written, site, document);
         if (!ReferenceEquals(rewritten, written))
         {
-            text.Length = start;
-            text.Append(rewritten);
+            text.Truncate(start);
+            text.Write(rewritten);
         }
     }
 
-    private static int Position(HtmlRenderer renderer) => ((StringWriter)renderer.Writer).GetStringBuilder().Length;
+    private static int Position(HtmlRenderer renderer) => ((PooledTextWriter)renderer.Writer).Length;
 
     private sealed class ResolvingBlockRenderer(LinkResolver links) : HtmlBlockRenderer
     {

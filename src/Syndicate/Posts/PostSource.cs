@@ -67,7 +67,7 @@ internal sealed class PostSource
         }
 
         // Valid UTF-8 decodes line for line (CR and LF are single bytes either way), so the fences
-        // are found on the bytes exactly as Split finds them on the text.
+        // are found on the bytes exactly as on the decoded text.
         var position = 0;
         if (!TryReadLine(bytes, ref position, out var first) || !IsFence(first, allowDots: false))
         {
@@ -97,35 +97,6 @@ internal sealed class PostSource
     public static PostDiagnostic TooLarge(string file, long length, long maxBytes) =>
         new(file, null, null,
             $"the file is {length.ToString("N0", CultureInfo.InvariantCulture)} bytes, over Posts:MaxFileBytes ({maxBytes.ToString("N0", CultureInfo.InvariantCulture)}); split the post or raise the limit.");
-
-    /// <summary>Splits text into front matter and body. A file must open with a <c>---</c> line.</summary>
-    public static PostSource? Split(string file, string text, out PostDiagnostic? error)
-    {
-        error = null;
-        var position = 0;
-        if (!TryReadLine(text, ref position, out var first) || !IsFence(first, allowDots: false))
-        {
-            error = NoFrontMatter(file);
-            return null;
-        }
-
-        var yamlStart = position;
-        var line = 1;
-        var lineStart = position;
-        while (TryReadLine(text, ref position, out var current))
-        {
-            line++;
-            if (IsFence(current, allowDots: true))
-            {
-                return new PostSource(text[yamlStart..lineStart], 2, text[position..], line + 1);
-            }
-
-            lineStart = position;
-        }
-
-        error = NeverClosed(file);
-        return null;
-    }
 
     private static PostDiagnostic NoFrontMatter(string file) =>
         new(file, 1, null,
@@ -167,21 +138,6 @@ internal sealed class PostSource
         Span<char> chars = stackalloc char[256];
         var count = Encoding.UTF8.GetChars(line, chars);
         return IsFence(chars[..count], allowDots);
-    }
-
-    private static bool TryReadLine(string text, ref int position, out ReadOnlySpan<char> line)
-    {
-        if (position >= text.Length)
-        {
-            line = default;
-            return false;
-        }
-
-        var end = text.IndexOf('\n', position);
-        var next = end < 0 ? text.Length : end + 1;
-        line = text.AsSpan(position, (end < 0 ? text.Length : end) - position).TrimEnd('\r');
-        position = next;
-        return true;
     }
 
     private static bool IsFence(ReadOnlySpan<char> line, bool allowDots)

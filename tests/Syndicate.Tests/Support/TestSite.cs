@@ -68,7 +68,7 @@ internal sealed class TestSite
     public (Post Post, PostContent Content) ParseAndRender(string file, string text)
     {
         var post = Parse(file, text);
-        var source = PostSource.Split(file, text, out var error);
+        var source = PostSource.Read(file, System.Text.Encoding.UTF8.GetBytes(text), long.MaxValue, out var error);
         Assert.Null(error);
         return (post, Renderer.Render(post, source!.Body));
     }
