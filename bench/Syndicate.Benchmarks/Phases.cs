@@ -7,7 +7,6 @@ using Microsoft.Extensions.Options;
 using Syndicate.Feeds;
 using Syndicate.Hosting;
 using Syndicate.Posts;
-using Syndicate.Site;
 
 namespace Syndicate.Benchmarks;
 
