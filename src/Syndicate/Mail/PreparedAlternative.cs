@@ -21,12 +21,6 @@ internal sealed class PreparedAlternative : MimePart
     private readonly QuotedPrintableText _text;
     private readonly QuotedPrintableText _html;
 
-    /// <param name="boundary">A boundary holding "=_", so that it cannot occur in quoted-printable content.</param>
-    public PreparedAlternative(string boundary, byte[] quotedPrintableText, byte[] quotedPrintableHtml)
-        : this(new AlternativeFraming(boundary), QuotedPrintableText.Of(quotedPrintableText), QuotedPrintableText.Of(quotedPrintableHtml))
-    {
-    }
-
     /// <param name="framing">The boundary's bytes around the parts, made once for all the messages that share it.</param>
     public PreparedAlternative(AlternativeFraming framing, QuotedPrintableText text, QuotedPrintableText html)
         : base(new ContentType("multipart", "alternative") { Boundary = framing.Boundary })

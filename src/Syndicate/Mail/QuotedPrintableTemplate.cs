@@ -22,7 +22,7 @@ internal sealed class QuotedPrintableTemplate
     private readonly int[] _slots;
 
     /// <param name="text">The text; placeholders are found by ordinal comparison.</param>
-    /// <param name="placeholders">The placeholders; a value is given per placeholder to <see cref="Fill"/>, in this order.</param>
+    /// <param name="placeholders">The placeholders; a value is given per placeholder to <see cref="With"/>, in this order.</param>
     public QuotedPrintableTemplate(string text, IReadOnlyList<string> placeholders)
     {
         var pieces = new List<byte[]>();
@@ -50,15 +50,6 @@ internal sealed class QuotedPrintableTemplate
 
     /// <summary>The text as given, placeholders included.</summary>
     public string Text { get; }
-
-    /// <summary>The quoted-printable bytes of the text with the values in place (LF line ends, as MimeKit keeps content).</summary>
-    public byte[] Fill(IReadOnlyList<string> values)
-    {
-        var filled = With(values);
-        var output = new byte[filled.Length(crlf: false)];
-        filled.CopyTo(output, crlf: false);
-        return output;
-    }
 
     /// <summary>
     /// The text with the values in place, as pieces written out when the message is: per message only the values are
@@ -129,9 +120,6 @@ internal sealed class QuotedPrintableText
         _crlfPieces = crlfPieces;
         _values = values;
     }
-
-    /// <summary>Bytes already quoted-printable (LF line ends), with no values.</summary>
-    public static QuotedPrintableText Of(byte[] quotedPrintable) => new([quotedPrintable], [LineEnds.ToCrlf(quotedPrintable)], []);
 
     /// <summary>The length in bytes, with LF or with CRLF line ends.</summary>
     public int Length(bool crlf)

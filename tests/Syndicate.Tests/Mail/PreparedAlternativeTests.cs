@@ -32,11 +32,11 @@ public sealed class PreparedAlternativeTests
             options.NewLineFormat = format;
 
             var expected = await WriteAsync(Message(MimeKitAlternative(qpText, qpHtml)), options);
-            var actual = await WriteAsync(Message(new PreparedAlternative(Boundary, qpText, qpHtml)), options);
+            var actual = await WriteAsync(Message(QuotedPrintableTesting.Prepared(Boundary, qpText, qpHtml)), options);
 
             Assert.Equal(Encoding.ASCII.GetString(expected), Encoding.ASCII.GetString(actual));
             var syncWritten = new MemoryStream();
-            Message(new PreparedAlternative(Boundary, qpText, qpHtml)).WriteTo(options, syncWritten, TestContext.Current.CancellationToken);
+            Message(QuotedPrintableTesting.Prepared(Boundary, qpText, qpHtml)).WriteTo(options, syncWritten, TestContext.Current.CancellationToken);
             Assert.Equal(expected, syncWritten.ToArray());
         }
     }
@@ -47,7 +47,7 @@ public sealed class PreparedAlternativeTests
     {
         var options = FormatOptions.Default.Clone();
         options.NewLineFormat = NewLineFormat.Dos;
-        var bytes = await WriteAsync(Message(new PreparedAlternative(Boundary, Encode(text), Encode(html))), options);
+        var bytes = await WriteAsync(Message(QuotedPrintableTesting.Prepared(Boundary, Encode(text), Encode(html))), options);
 
         var parsed = await MimeMessage.LoadAsync(new MemoryStream(bytes), TestContext.Current.CancellationToken);
 
@@ -60,7 +60,7 @@ public sealed class PreparedAlternativeTests
 
     [Fact]
     public void Constructor_BoundaryThatQuotedPrintableCouldHold_Refused() =>
-        Assert.Throws<ArgumentException>(() => new PreparedAlternative("plainboundary", [], []));
+        Assert.Throws<ArgumentException>(() => QuotedPrintableTesting.Prepared("plainboundary", [], []));
 
     private static byte[] Encode(string text)
     {
