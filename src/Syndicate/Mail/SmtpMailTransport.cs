@@ -169,6 +169,7 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
             ConnectionsOpened++;
             if (!string.IsNullOrEmpty(_smtp.UserName))
             {
+                RefuseLoginInClear(client);
                 await client.AuthenticateAsync(_smtp.UserName, _smtp.Password, cancellationToken);
             }
         }
@@ -182,6 +183,26 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         _client = client;
         return client;
     }
+
+    private void RefuseLoginInClear(SmtpClient client)
+    {
+        if (ClearTextLoginProblem(_smtp, client.IsSecure) is { } problem)
+        {
+            throw new AuthenticationException(problem);
+        }
+    }
+
+    /// <summary>
+    /// With Security Auto, a server that offers no STARTTLS leaves the connection in clear text; a login there would hand
+    /// the password to anyone on the path (or to whoever stripped the STARTTLS offer). Only an explicit Security None
+    /// sends it so. Null when a login may go ahead (or none is configured); else the sentence for the operator. The
+    /// transport throws it as a refused login: permanent, until the operator changes Mail:Smtp.
+    /// </summary>
+    internal static string? ClearTextLoginProblem(MailOptions.SmtpOptions smtp, bool isSecure) =>
+        string.IsNullOrEmpty(smtp.UserName) || isSecure || smtp.ParsedSecurity() == SmtpSecurity.None
+            ? null
+            : $"the server at {smtp.Host}:{smtp.Port} offered no TLS, so the password was not sent. Set Mail:Smtp:Security to " +
+              "StartTls or SslOnConnect for a server with TLS, or to None to log in without encryption (a trusted network only).";
 
     private async Task DropAsync()
     {

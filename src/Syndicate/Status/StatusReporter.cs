@@ -116,8 +116,11 @@ internal sealed class StatusReporter(
         {
             var security = SmtpMailTransport.SocketOptions(options.Smtp.ParsedSecurity());
             await client.ConnectAsync(options.Smtp.Host, options.Smtp.Port, security, timeout.Token);
+            var secure = client.IsSecure;
             await client.DisconnectAsync(quit: true, timeout.Token);
-            return new MailStatus("Smtp", server, true, "the SMTP server answers");
+            return SmtpMailTransport.ClearTextLoginProblem(options.Smtp, secure) is { } problem
+                ? new MailStatus("Smtp", server, false, $"the SMTP server answers, but no message will go out: {problem}")
+                : new MailStatus("Smtp", server, true, "the SMTP server answers");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -148,6 +148,48 @@ public sealed class SmtpMailTransportTests : IAsyncLifetime
         Assert.Null(failure.StatusCode);
     }
 
+    [Fact]
+    public async Task SendAsync_LoginWithSecurityAuto_ServerWithoutTls_KeepsThePasswordAndFailsForGood()
+    {
+        await using var server = await SmtpTestServer.StartAsync(("blog", "S3cret-Pa55"));
+        await using var transport = Transport(server.Port, "Auto", ("blog", "S3cret-Pa55"));
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => transport.SendAsync(Message("a@example.org", "Clear"), TestContext.Current.CancellationToken));
+
+        Assert.Empty(server.Logins);
+        Assert.Empty(server.Messages);
+        var failure = SmtpFailure.Classify(error);
+        Assert.Equal(SmtpFailureKind.Permanent, failure.Kind);
+        Assert.Contains($"127.0.0.1:{server.Port} offered no TLS, so the password was not sent", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("Mail:Smtp:Security", failure.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("S3cret", failure.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("StartTls")]
+    [InlineData("None")]
+    public async Task SendAsync_Login_OnlyNoneSendsThePasswordInClear(string security)
+    {
+        await using var server = await SmtpTestServer.StartAsync(("blog", "S3cret-Pa55"));
+        await using var transport = Transport(server.Port, security, ("blog", "S3cret-Pa55"));
+
+        var sending = transport.SendAsync(Message("a@example.org", "Login"), TestContext.Current.CancellationToken);
+
+        if (security == "None")
+        {
+            await sending;
+            Assert.Equal([("blog", "S3cret-Pa55")], server.Logins);
+            Assert.Single(server.Messages);
+        }
+        else
+        {
+            // StartTls demands the upgrade the server does not offer: MailKit stops before any login.
+            await Assert.ThrowsAnyAsync<Exception>(() => sending);
+            Assert.Empty(server.Logins);
+            Assert.Empty(server.Messages);
+        }
+    }
+
     /// <summary>A loopback port nobody listens on (taken and let go).</summary>
     private static int FreePort()
     {
@@ -156,12 +198,14 @@ public sealed class SmtpMailTransportTests : IAsyncLifetime
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    private static SmtpMailTransport Transport(int port)
+    private static SmtpMailTransport Transport(int port, string security = "None", (string User, string Password)? login = null)
     {
         var options = new MailOptions { Mode = "Smtp" };
         options.Smtp.Host = "127.0.0.1";
         options.Smtp.Port = port;
-        options.Smtp.Security = "None";
+        options.Smtp.Security = security;
+        options.Smtp.UserName = login?.User ?? "";
+        options.Smtp.Password = login?.Password ?? "";
         var wrapped = Options.Create(options);
         var environment = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = Path.GetTempPath() };
         return new SmtpMailTransport(wrapped, new MailSigner(wrapped, environment), TimeProvider.System, NullLogger<SmtpMailTransport>.Instance);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.Mail;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
@@ -12,13 +13,15 @@ namespace Syndicate.IntegrationTests.Mail;
 /// <summary>
 /// An in-process SMTP server (the SmtpServer package) on 127.0.0.1 at a free port. It records each accepted
 /// message's raw bytes, counts connections, answers a chosen reply code for chosen recipients, and can drop
-/// every open connection as a server's idle time-out would.
+/// every open connection as a server's idle time-out would. Started with a login, it offers AUTH without TLS (as a
+/// badly set up relay does) and records every user name and password it was sent.
 /// </summary>
 internal sealed class SmtpTestServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<byte[]> _messages = new();
     private readonly ConcurrentDictionary<Guid, ISessionContext> _sessions = new();
     private readonly ConcurrentDictionary<string, (int Code, string Text)> _replies = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<(string User, string Password)> _logins = new();
     private readonly CancellationTokenSource _stop = new();
     private SmtpServer.SmtpServer? _server;
     private Task? _running;
@@ -34,10 +37,14 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     public IReadOnlyList<byte[]> Messages => _messages.ToArray();
 
-    public static async Task<SmtpTestServer> StartAsync()
+    /// <summary>Every AUTH the server was sent, accepted or not.</summary>
+    public IReadOnlyList<(string User, string Password)> Logins => _logins.ToArray();
+
+    /// <param name="login">When set, the server offers AUTH PLAIN and LOGIN in clear text and accepts only this user name and password.</param>
+    public static async Task<SmtpTestServer> StartAsync((string User, string Password)? login = null)
     {
         var server = new SmtpTestServer();
-        await server.StartListeningAsync();
+        await server.StartListeningAsync(login);
         return server;
     }
 
@@ -75,7 +82,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task StartListeningAsync()
+    private async Task StartListeningAsync((string User, string Password)? login)
     {
         var started = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listeners = new EndpointListenerFactory();
@@ -83,9 +90,20 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         var options = new SmtpServerOptionsBuilder()
             .ServerName("smtp.test")
-            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, 0)))
+            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, 0))
+                .AllowUnsecureAuthentication(login is not null)
+                .AuthenticationRequired(login is not null))
             .Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
+        if (login is { } expected)
+        {
+            services.Add(new DelegatingUserAuthenticator((user, password) =>
+            {
+                _logins.Enqueue((user, password));
+                return user == expected.User && password == expected.Password;
+            }));
+        }
+
         services.Add(listeners);
         services.Add(new Store(_messages));
         services.Add(new Filter(_replies));

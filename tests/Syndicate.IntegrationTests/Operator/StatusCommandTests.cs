@@ -134,6 +134,26 @@ public sealed class StatusCommandTests
         Assert.Equal(0, site.Server.Connections);
     }
 
+    [Fact]
+    public async Task Status_LoginSetAndServerWithoutTls_SaysNoMessageWillGoOutAndWhy()
+    {
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(1);
+        site.WriteAppSettings(new Dictionary<string, string?>
+        {
+            ["Mail:Smtp:Security"] = "Auto",
+            ["Mail:Smtp:UserName"] = "blog",
+            ["Mail:Smtp:Password"] = "S3cret-Pa55",
+        });
+
+        var text = await site.RunAsync("status");
+
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Matches($@"(?m)^Mail:         Smtp 127\.0\.0\.1:{site.Server.Port}: NOT REACHABLE \(the SMTP server answers, but no message will go out: " +
+            $@"the server at 127\.0\.0\.1:{site.Server.Port} offered no TLS, so the password was not sent\. Set Mail:Smtp:Security", text.Output);
+        Assert.DoesNotContain("S3cret", text.Output + text.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>Digest:Schedule 0 30 7 ? * TUE in UTC: the first Tuesday 07:30 after <paramref name="now"/>.</summary>
     private static DateTimeOffset NextTuesday0730(DateTimeOffset now)
     {
