@@ -13,9 +13,6 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
     private const string Atom = "application/atom+xml; charset=utf-8";
     private const string Json = "application/feed+json; charset=utf-8";
 
-    /// <summary>The second post's last_modified_at, the newest date of any post: the site feeds' Last-Modified.</summary>
-    private static readonly DateTimeOffset NewestUpdate = new(2026, 3, 12, 8, 0, 0, TimeSpan.Zero);
-
     private static readonly string[] SiteTitles = ["Third post", "Second post", "First post"];
 
     private static readonly string[] SiteLinks =
@@ -117,7 +114,7 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
     [InlineData("feed.xml")]
     [InlineData("atom.xml")]
     [InlineData("feed.json")]
-    public async Task Feed_Get_HasStrongETagAndLastModifiedOfNewestPost(string path)
+    public async Task Feed_Get_HasStrongETagAndLastModifiedOfItsFile(string path)
     {
         using var first = await Service.GetAsync(path);
         using var second = await Service.GetAsync(path);
@@ -127,8 +124,44 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
         Assert.False(etag.IsWeak);
         Assert.Matches("^\"[A-Za-z0-9_-]{16,}\"$", etag.Tag);
         Assert.Equal(etag, second.Headers.ETag);
-        Assert.Equal(NewestUpdate, first.Content.Headers.LastModified);
+        // When the bytes last changed: the file was written then, and only then.
+        Assert.Equal(WholeSeconds(File.GetLastWriteTimeUtc(_site.OutputPath(path))), first.Content.Headers.LastModified);
+        Assert.Equal(first.Content.Headers.LastModified, second.Content.Headers.LastModified);
         Assert.Contains("Accept-Encoding", first.Headers.Vary);
+    }
+
+    [Fact]
+    public async Task Feed_OlderPostEdited_LastModifiedMovesAndIfModifiedSinceTheOldOneGetsTheNewBytes()
+    {
+        using var before = await Service.GetAsync("feed.xml");
+        var lastModified = before.Content.Headers.LastModified!.Value;
+        var etag = before.Headers.ETag!.Tag;
+
+        // The oldest post's body changes; no date does, so the newest post's date stays what it was.
+        _site.WritePost("2026-03-01-first-post.md", "First post", tags: ["alpha", "beta"], body: "A paragraph, rewritten.");
+        await Eventually.ValueAsync(() => Service.GetETagAsync("feed.xml"), tag => tag != etag, "the edit in the served feed", Eventually.LiveChange);
+
+        using var after = await Service.GetAsync("feed.xml", request => request.Headers.IfModifiedSince = lastModified);
+        var body = await after.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Contains("A paragraph, rewritten.", body, StringComparison.Ordinal);
+        Assert.True(after.Content.Headers.LastModified > lastModified, $"{after.Content.Headers.LastModified} after {lastModified}");
+    }
+
+    [Fact]
+    public async Task Feed_Restarted_KeepsTheLastModifiedOfUnchangedBytes()
+    {
+        using var before = await Service.GetAsync("atom.xml");
+        await Service.DisposeAsync();
+        _service = null;
+        await Task.Delay(TimeSpan.FromSeconds(1.1), TestContext.Current.CancellationToken);
+
+        _service = await RunningService.StartAsync(_site);
+        using var after = await Service.GetAsync("atom.xml");
+
+        Assert.Equal(before.Headers.ETag, after.Headers.ETag);
+        Assert.Equal(before.Content.Headers.LastModified, after.Content.Headers.LastModified);
     }
 
     [Fact]
@@ -171,7 +204,8 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Feed_IfModifiedSinceLastModified_Returns304()
     {
-        using var response = await Service.GetAsync("feed.xml", request => request.Headers.IfModifiedSince = NewestUpdate);
+        var lastModified = (await Service.GetAsync("feed.xml")).Content.Headers.LastModified;
+        using var response = await Service.GetAsync("feed.xml", request => request.Headers.IfModifiedSince = lastModified);
         var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
@@ -181,7 +215,8 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
     [Fact]
     public async Task Feed_IfModifiedSinceEarlier_Returns200WithBody()
     {
-        using var response = await Service.GetAsync("feed.xml", request => request.Headers.IfModifiedSince = NewestUpdate.AddDays(-1));
+        var lastModified = (await Service.GetAsync("feed.xml")).Content.Headers.LastModified;
+        using var response = await Service.GetAsync("feed.xml", request => request.Headers.IfModifiedSince = lastModified!.Value.AddSeconds(-1));
         var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -293,4 +328,6 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
         decompressor.CopyTo(output);
         return output.ToArray();
     }
+
+    private static DateTimeOffset WholeSeconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 }

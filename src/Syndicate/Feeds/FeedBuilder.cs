@@ -149,7 +149,7 @@ internal sealed class FeedBuilder
         Parallel.ForEach(Partitioner.Create(largestFirst, EnumerablePartitionerOptions.NoBuffering), parallel, file =>
         {
             var context = Context(file.Scope, file.Path, entries.For(file.Scope.Posts, file.Kind));
-            results[file.Index] = write(new FeedFile(file.Path, ContentType(file.Kind), context.Updated, stream => Write(file.Kind, context, stream)));
+            results[file.Index] = write(new FeedFile(file.Path, ContentType(file.Kind), stream => Write(file.Kind, context, stream)));
         });
         return results;
     }
@@ -171,7 +171,7 @@ internal sealed class FeedBuilder
                 FeedKind.Atom => AtomFeedWriter.Write(context),
                 _ => JsonFeedWriter.Write(context),
             };
-            var document = FeedDocument.Create(path, ContentType(kind), body, context.Updated);
+            var document = FeedDocument.Create(path, ContentType(kind), body);
             if (reuse)
             {
                 _cache[path] = new CachedFeed(scope.Posts, document);
@@ -361,7 +361,7 @@ internal sealed class FeedBuilder
 }
 
 /// <summary>One feed file to write: its path, type and date, and how to write its bytes to a stream.</summary>
-internal sealed record FeedFile(string Path, string ContentType, DateTimeOffset LastModified, Action<Stream> WriteTo);
+internal sealed record FeedFile(string Path, string ContentType, Action<Stream> WriteTo);
 
 /// <summary>The posts of one feed family: the whole site (no slug) or one tag.</summary>
 internal sealed record FeedScope(string? Slug, string? Name, IReadOnlyList<Post> Posts);

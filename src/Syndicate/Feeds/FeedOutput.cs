@@ -28,6 +28,13 @@ internal sealed class FeedOutput
         return replacement.Commit().Written;
     }
 
+    /// <summary>When the file was last written (null when there is none): files are written only when their bytes change, so this is when its bytes last changed, across restarts.</summary>
+    public DateTimeOffset? LastWritten(string relative)
+    {
+        var info = new FileInfo(FullPath(relative));
+        return info.Exists ? new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero) : null;
+    }
+
     /// <summary>
     /// Streams a feed to its file through a <see cref="FileReplacement"/>: no feed is ever held in
     /// memory whole, an unchanged file is only read, and a changed one is replaced atomically.

@@ -103,15 +103,20 @@ internal sealed class FeedPublisher : IDisposable
                 feeds++;
                 live.Add(document.Path);
                 // A file whose last write failed is tried again even when the served bytes did not change.
-                if (!_store.Set(document) && !_unwritten.Contains(document.Path))
+                var served = _store.Serves(document);
+                if (served && !_unwritten.Contains(document.Path))
                 {
                     continue;
                 }
 
+                var changedAt = _time.GetUtcNow();
                 try
                 {
                     var wrote = _output.Write(document);
                     _unwritten.Remove(document.Path);
+                    // Files are written only when their bytes change, so the file's time is when they changed: now,
+                    // or, when the file held them already (a restart), an earlier run's, which readers may hold.
+                    changedAt = _output.LastWritten(document.Path) ?? changedAt;
                     if (wrote)
                     {
                         written++;
@@ -128,6 +133,11 @@ internal sealed class FeedPublisher : IDisposable
                     failed++;
                     _unwritten.Add(document.Path);
                     FeedsLog.FeedWriteFailed(_logger, document.Path, _output.Folder, ex.Message);
+                }
+
+                if (!served)
+                {
+                    _store.Set(document, changedAt);
                 }
             }
 

@@ -11,15 +11,31 @@ internal sealed class FeedStore
 {
     private readonly ConcurrentDictionary<string, ServedFeed> _feeds = new(StringComparer.Ordinal);
 
-    /// <summary>Sets a document; true when its bytes differ from what was served before.</summary>
-    public bool Set(FeedDocument document)
+    /// <summary>True when these are the bytes served now at the document's path.</summary>
+    public bool Serves(FeedDocument document) => _feeds.TryGetValue(document.Path, out var current) && current.Document.ETag == document.ETag;
+
+    /// <summary>
+    /// Sets a document; true when its bytes differ from what was served before. Its Last-Modified is when its bytes
+    /// changed, <paramref name="changedAt"/> in whole seconds (HTTP's precision), and always past the previous bytes'
+    /// Last-Modified: a reader asking If-Modified-Since with the old date never gets a 304 for the new bytes, even for
+    /// two changes in one second. (Not the newest post's date: an edit of an older post, or a post added with an older
+    /// date, changes the bytes but not that date.)
+    /// </summary>
+    public bool Set(FeedDocument document, DateTimeOffset changedAt)
     {
-        if (_feeds.TryGetValue(document.Path, out var current) && current.Document.ETag == document.ETag)
+        var current = _feeds.GetValueOrDefault(document.Path);
+        if (current is not null && current.Document.ETag == document.ETag)
         {
             return false;
         }
 
-        _feeds[document.Path] = new ServedFeed(document);
+        var lastModified = new DateTimeOffset(changedAt.UtcTicks - changedAt.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        if (current is not null && lastModified <= current.LastModified)
+        {
+            lastModified = current.LastModified.AddSeconds(1);
+        }
+
+        _feeds[document.Path] = new ServedFeed(document, lastModified);
         return true;
     }
 
@@ -47,14 +63,18 @@ internal sealed class ServedFeed
     private readonly Lazy<byte[]> _gzip;
     private readonly Lazy<byte[]> _brotli;
 
-    public ServedFeed(FeedDocument document)
+    public ServedFeed(FeedDocument document, DateTimeOffset lastModified)
     {
         Document = document;
+        LastModified = lastModified;
         _gzip = new Lazy<byte[]>(() => Compress(document.Body, stream => new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true)));
         _brotli = new Lazy<byte[]>(() => Compress(document.Body, stream => new BrotliStream(stream, CompressionLevel.Optimal, leaveOpen: true)));
     }
 
     public FeedDocument Document { get; }
+
+    /// <summary>When these bytes were first served or written (see <see cref="FeedStore.Set"/>).</summary>
+    public DateTimeOffset LastModified { get; }
 
     /// <summary>The body and ETag for a content coding: "br", "gzip" or "identity".</summary>
     public (byte[] Body, string ETag) For(string coding) => coding switch

@@ -47,7 +47,7 @@ internal static class FeedEndpoints
         }
 
         // The file result answers If-None-Match / If-Modified-Since with 304 and HEAD without a body.
-        return Results.Bytes(body, feed.Document.ContentType, lastModified: feed.Document.LastModified, entityTag: EntityTagHeaderValue.Parse(etag));
+        return Results.Bytes(body, feed.Document.ContentType, lastModified: feed.LastModified, entityTag: EntityTagHeaderValue.Parse(etag));
     }
 
     /// <summary>br, then gzip, then identity, honouring q-values (RFC 9110 12.5.3); q=0 refuses a coding.</summary>
