@@ -36,8 +36,10 @@ internal static class FrontMatterEvents
 
             return parser.TryConsume<StreamEnd>(out _) && !parser.MoveNext();
         }
-        catch (YamlException)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
+            // YamlDotNet throws InvalidOperationException for some unfinished flow collections (tags: [a, b and
+            // more keys after it); YamlStream reports those in words.
             return false;
         }
     }

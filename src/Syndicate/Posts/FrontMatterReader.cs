@@ -42,6 +42,16 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
                 $"the front matter is not valid YAML: {message}; check the quoting and indentation on that line (a title holding a colon needs quotes)."));
             return false;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner gives up this way, with no position, on some unfinished inline lists and mappings.
+            _errors.Add(UnclosedBracketLine(text) is { } line
+                ? new PostDiagnostic(file, FileLine(line), null,
+                    "the front matter is not valid YAML: the list or mapping opened with [ or { on this line is never closed; add the closing ] or } on the same line.")
+                : new PostDiagnostic(file, null, null,
+                    $"the front matter is not valid YAML ({ex.Message}); check the quoting, the indentation and that every [ and {{ is closed."));
+            return false;
+        }
         catch (ArgumentException ex)
         {
             // YamlDotNet reports a key given twice as an ArgumentException from its dictionary.
@@ -273,6 +283,62 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The line (1-based, in <paramref name="yaml"/>) where an inline list or mapping opens that no later character
+    /// closes, outside quotes and comments; null when every one is closed.
+    /// </summary>
+    internal static int? UnclosedBracketLine(string yaml)
+    {
+        int depth = 0, line = 1, openedAt = 0;
+        var quote = '\0';
+        for (var i = 0; i < yaml.Length; i++)
+        {
+            var c = yaml[i];
+            if (c == '\n')
+            {
+                line++;
+                quote = quote == '"' ? quote : '\0';
+                continue;
+            }
+
+            if (quote != '\0')
+            {
+                if (c == '\\' && quote == '"')
+                {
+                    i++;
+                }
+                else if (c == quote)
+                {
+                    quote = '\0';
+                }
+
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"' or '\'' when i == 0 || yaml[i - 1] is ' ' or '\t' or '[' or '{' or ',' or ':' or '\n':
+                    quote = c;
+                    break;
+                case '#' when i == 0 || yaml[i - 1] is ' ' or '\t' or '\n':
+                    while (i + 1 < yaml.Length && yaml[i + 1] != '\n')
+                    {
+                        i++;
+                    }
+
+                    break;
+                case '[' or '{':
+                    openedAt = depth++ == 0 ? line : openedAt;
+                    break;
+                case ']' or '}' when depth > 0:
+                    depth--;
+                    break;
+            }
+        }
+
+        return depth > 0 ? openedAt : null;
     }
 
     private int FileLine(long yamlLine) => firstLine + (int)Math.Max(0, yamlLine - 1);

@@ -398,6 +398,13 @@ internal sealed class PostCatalog : IDisposable
                 ? null
                 : new PostParseResult(null, [new PostDiagnostic(file, null, null, $"the file cannot be read ({ex.Message}); check that the service may read it.")]);
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A file the parser cannot cope with in a way no check foresaw is rejected like any bad post: one file
+            // never stops a scan, a build or the service's start.
+            return new PostParseResult(null, [new PostDiagnostic(file, null, null,
+                $"the file could not be read as a post ({ex.GetType().Name}: {ex.Message}); check its front matter against the post format in README.md.")]);
+        }
         finally
         {
             if (buffer is not null)

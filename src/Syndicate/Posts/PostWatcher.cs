@@ -56,9 +56,13 @@ internal sealed class PostWatcher : BackgroundService
         _catalog.SaveCache();
     }
 
+    /// <summary>How long the loop waits after a failed scan or publish before it tries again on its own.</summary>
+    internal static readonly TimeSpan FailureCalm = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var nextRescan = _time.GetUtcNow() + _options.RescanInterval;
+        var calmUntil = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();
@@ -72,6 +76,10 @@ internal sealed class PostWatcher : BackgroundService
             {
                 wakeAt = retryAt < wakeAt ? retryAt : wakeAt;
             }
+
+            // After a failure, a wake time already past (a post due, a retry) would repeat it at once, in a loop:
+            // the next try waits a little, unless a file event comes first.
+            wakeAt = wakeAt < calmUntil ? calmUntil : wakeAt;
 
             await WaitAsync(wakeAt - now, stoppingToken);
             if (stoppingToken.IsCancellationRequested)
@@ -89,8 +97,8 @@ internal sealed class PostWatcher : BackgroundService
                 // does, so a post saved next to a folder event or vim's 4913 probe is not rejected half-written.
                 if (rescan || periodic)
                 {
-                    _catalog.Scan(settle: true);
                     nextRescan = now + _options.RescanInterval;
+                    _catalog.Scan(settle: true);
                 }
 
                 var dueNow = _publisher.Last?.NextPublication is { } next && next <= now;
@@ -113,6 +121,7 @@ internal sealed class PostWatcher : BackgroundService
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 FeedsLog.PublishFailed(_logger, ex, ex.Message);
+                calmUntil = _time.GetUtcNow() + FailureCalm;
             }
         }
     }

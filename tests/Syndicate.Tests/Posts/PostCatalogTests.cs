@@ -65,12 +65,14 @@ public sealed class PostCatalogTests : IDisposable
         _harness.WritePost("2024-01-01-good.md", Post("Good", "2024-01-01"));
         _harness.WritePost("2024-01-02-binary.md", [0x89, 0x50, 0x4E, 0x47, 0x00, 0x00]);
         _harness.WritePost("2024-01-03-notitle.md", "---\ndate: 2024-01-03\n---\n");
+        _harness.WritePost("2024-01-04-open-list.md", "---\ntitle: x\ntags: [a, b\ndate: 2024-01-04\n---\nB\n");
 
         _harness.Catalog.Scan();
         var snapshot = _harness.Snapshot();
 
         Assert.Equal("Good", Assert.Single(snapshot.Posts).Title);
-        Assert.Equal(["2024-01-02-binary.md", "2024-01-03-notitle.md"], snapshot.Rejected.Select(d => d.File));
+        Assert.Equal(["2024-01-02-binary.md", "2024-01-03-notitle.md", "2024-01-04-open-list.md"], snapshot.Rejected.Select(d => d.File));
+        Assert.Equal(3, snapshot.Rejected[2].Line);
     }
 
     [Fact]

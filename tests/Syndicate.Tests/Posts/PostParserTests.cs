@@ -350,6 +350,28 @@ public sealed class PostParserTests
         Assert.InRange(error.Line ?? 0, 4, 5);
     }
 
+    [Theory]
+    [InlineData("---\ntitle: x\ntags: [a, b\ndate: 2026-05-02\n---\nB\n", 3)]
+    [InlineData("---\ntitle: x\nauthor: {name: Ann\ndate: 2026-05-02\ntags: [a]\n---\nB\n", 3)]
+    public void Parse_InlineListLeftOpenBeforeMoreKeys_IsRejectedWithTheLineNotThrown(string text, int line)
+    {
+        // YamlDotNet throws InvalidOperationException here rather than a YamlException with a position.
+        var error = _site.Reject("2026-05-02-x.md", text);
+
+        Assert.Equal(("2026-05-02-x.md", line), (error.File, error.Line));
+        Assert.StartsWith("the front matter is not valid YAML: the list or mapping opened with [ or { on this line is never closed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("tags: [a, b]\ntitle: x", null)]
+    [InlineData("title: x\ntags: [a, b\ndate: 1", 2)]
+    [InlineData("title: \"[not a list\"\ntags: [a]", null)]
+    [InlineData("title: it's [fine\ntags: [a", 1)]
+    [InlineData("title: x # [comment\ntags: {a: [b, c]}\nmore: [", 3)]
+    [InlineData("title: '[quoted'\nother: \"a \\\" [\"", null)]
+    public void UnclosedBracketLine_FindsTheLineOfTheFirstBracketLeftOpen(string yaml, int? line) =>
+        Assert.Equal(line, FrontMatterReader.UnclosedBracketLine(yaml));
+
     [Fact]
     public void Parse_FrontMatterNotAMapping_SaysKeyValueLines()
     {
