@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Markdig;
+using Markdig.Extensions.Footnotes;
 using Markdig.Renderers;
 using Markdig.Renderers.Html;
 using Markdig.Renderers.Html.Inlines;
@@ -118,6 +119,8 @@ internal sealed class LinkResolver(SiteUrls site, Uri document)
         renderer.LinkRewriter = _resolve ??= url => HtmlUrlRewriter.Resolve(url, site, document);
         renderer.ObjectRenderers.Replace<HtmlBlockRenderer>(new ResolvingBlockRenderer(this));
         renderer.ObjectRenderers.Replace<HtmlInlineRenderer>(new ResolvingInlineRenderer(this));
+        // Footnote links (#fn:1 and the way back) are written whole, past the link rewriter.
+        renderer.ObjectRenderers.Replace<HtmlFootnoteLinkRenderer>(new ResolvingFootnoteLinkRenderer(this));
     }
 
     /// <summary>Rewrites what the renderer wrote from <paramref name="start"/> on, in place.</summary>
@@ -146,6 +149,16 @@ internal sealed class LinkResolver(SiteUrls site, Uri document)
         {
             var start = Position(renderer);
             base.Write(renderer, obj);
+            links.RewriteFrom(renderer, start);
+        }
+    }
+
+    private sealed class ResolvingFootnoteLinkRenderer(LinkResolver links) : HtmlFootnoteLinkRenderer
+    {
+        protected override void Write(HtmlRenderer renderer, FootnoteLink link)
+        {
+            var start = Position(renderer);
+            base.Write(renderer, link);
             links.RewriteFrom(renderer, start);
         }
     }

@@ -6,9 +6,10 @@ namespace Syndicate.Site;
 /// <summary>
 /// Makes every relative URL in a post's HTML absolute, since a feed reader or mail client shows
 /// the HTML away from the site: site-relative paths (<c>/img/a.png</c>) against Site:BaseUrl,
-/// including its path; document-relative ones (<c>a.png</c>, <c>../x/</c>) against the post's
-/// own address. Fragment-only links (<c>#fn:1</c>, footnotes) stay as they are so they keep
-/// working inside the item.
+/// including its path; document-relative ones (<c>a.png</c>, <c>../x/</c>, and fragment-only links
+/// such as a footnote's <c>#fn:1</c>) against the post's own address. A feed carries no base address
+/// for its items' HTML, so a reader resolves a bare <c>#fn:1</c> against the feed's own address and
+/// opens the feed file; against the post's address it opens the post at its footnote.
 /// </summary>
 internal static partial class HtmlUrlRewriter
 {
@@ -20,17 +21,25 @@ internal static partial class HtmlUrlRewriter
         }
 
         // Matches are enumerated without allocating, and the HTML is copied only once an address
-        // changes: most tags hold none, and absolute or fragment-only addresses stay as they are.
+        // changes: most tags hold none, and absolute addresses stay as they are.
         StringBuilder? builder = null;
         var copied = 0;
         foreach (var tag in Tag().EnumerateMatches(html))
         {
+            // Attributes one after the other, each with its whole value, so that "href=" written inside another
+            // attribute's quoted value is never taken for an attribute.
             foreach (var attribute in Attribute().EnumerateMatches(html.AsSpan(tag.Index, tag.Length)))
             {
                 var start = tag.Index + attribute.Index;
                 var text = html.AsSpan(start, attribute.Length);
 
-                // The match is name, optional white space, '=', optional white space, value.
+                // The match is a name, then optionally white space, '=', white space and a value.
+                var nameEnd = text.IndexOfAny(NameEnd);
+                if (nameEnd < 0 || !IsUrlAttribute(text[..nameEnd]))
+                {
+                    continue;
+                }
+
                 var afterEquals = text.IndexOf('=') + 1;
                 var valueAt = afterEquals + (text.Length - afterEquals - text[afterEquals..].TrimStart().Length);
                 var raw = text[valueAt..];
@@ -60,18 +69,24 @@ internal static partial class HtmlUrlRewriter
         return builder is null ? html : builder.Append(html, copied, html.Length - copied).ToString();
     }
 
-    /// <summary>The first test of <see cref="Resolve"/>, on the span: empty, fragment-only and absolute URLs are kept.</summary>
+    private static readonly System.Buffers.SearchValues<char> NameEnd = System.Buffers.SearchValues.Create(" \t\n\r\f=");
+
+    private static bool IsUrlAttribute(ReadOnlySpan<char> name) =>
+        name.Equals("href", StringComparison.OrdinalIgnoreCase) || name.Equals("src", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("srcset", StringComparison.OrdinalIgnoreCase) || name.Equals("poster", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The first test of <see cref="Resolve"/>, on the span: empty and absolute URLs are kept.</summary>
     private static bool StaysAsItIs(ReadOnlySpan<char> url)
     {
         var trimmed = url.Trim();
-        return trimmed.Length == 0 || trimmed[0] == '#' || Scheme().IsMatch(trimmed);
+        return trimmed.Length == 0 || Scheme().IsMatch(trimmed);
     }
 
-    /// <summary>Resolves one URL as found in HTML or front matter; absolute and fragment-only URLs come back unchanged.</summary>
+    /// <summary>Resolves one URL as found in HTML or front matter; empty and absolute URLs come back unchanged.</summary>
     public static string Resolve(string url, SiteUrls site, Uri document)
     {
         var trimmed = url.Trim();
-        if (trimmed.Length == 0 || trimmed[0] == '#' || Scheme().IsMatch(trimmed))
+        if (trimmed.Length == 0 || Scheme().IsMatch(trimmed))
         {
             return url;
         }
@@ -111,10 +126,12 @@ internal static partial class HtmlUrlRewriter
         return builder.ToString();
     }
 
-    [GeneratedRegex("""<[a-zA-Z][a-zA-Z0-9-]*\s[^<>]*>""")]
+    // A start tag with attributes; a quoted value may hold < and >.
+    [GeneratedRegex("""<[a-zA-Z][a-zA-Z0-9-]*\s(?:"[^"]*"|'[^']*'|[^<>"'])*>""")]
     private static partial Regex Tag();
 
-    [GeneratedRegex("""(?<=\s)(?<name>href|src|srcset|poster)\s*=\s*(?<value>"[^"]*"|'[^']*'|[^\s"'<>=`]+)""", RegexOptions.IgnoreCase)]
+    // One attribute, or the tag's own name (never a URL attribute): a name, then maybe = and a value, quoted or not.
+    [GeneratedRegex("""[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?""")]
     private static partial Regex Attribute();
 
     [GeneratedRegex("^[a-zA-Z][a-zA-Z0-9+.-]*:")]

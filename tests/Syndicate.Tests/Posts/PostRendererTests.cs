@@ -25,11 +25,16 @@ public sealed class PostRendererTests
     }
 
     [Fact]
-    public void Render_Footnote_HasReferenceAndDefinition()
+    public void Render_Footnote_HasReferenceAndDefinitionLinkedThroughThePostsAddress()
     {
-        var (html, _, _) = Render("Text.[^1]\n\n[^1]: The note.\n");
+        var (post, content) = _site.ParseAndRender("hello.md", "---\ntitle: T\ndate: 2024-05-01\n---\nText.[^1]\n\n[^1]: The note.\n");
+        var html = content.Html;
 
-        Assert.Contains("href=\"#fn:1\"", html, StringComparison.Ordinal);
+        // A feed gives its items no base address: a bare #fn:1 would point into the feed file.
+        Assert.StartsWith("https://example.org/blog/2024/05/01/", post.Url, StringComparison.Ordinal);
+        Assert.Contains($"<a id=\"fnref:1\" href=\"{post.Url}#fn:1\" class=\"footnote-ref\">", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"{post.Url}#fnref:1\" class=\"footnote-back-ref\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("href=\"#", html, StringComparison.Ordinal);
         Assert.Contains("id=\"fn:1\"", html, StringComparison.Ordinal);
         Assert.Contains("The note.", html, StringComparison.Ordinal);
     }
@@ -105,7 +110,7 @@ public sealed class PostRendererTests
     {
         var (_, excerpt, summary) = Render("Read [the docs][docs] first.[^1]\n\n<!--more-->\n\nRest.\n\n[docs]: /docs/\n[^1]: A note.\n");
 
-        Assert.Equal("<p>Read <a href=\"https://example.org/blog/docs/\">the docs</a> first.<a id=\"fnref:1\" href=\"#fn:1\" class=\"footnote-ref\"><sup>1</sup></a></p>", excerpt);
+        Assert.Equal("<p>Read <a href=\"https://example.org/blog/docs/\">the docs</a> first.<a id=\"fnref:1\" href=\"https://example.org/blog/2024/05/01/hello/#fn:1\" class=\"footnote-ref\"><sup>1</sup></a></p>", excerpt);
         Assert.Equal("Read the docs first.1", summary);
     }
 

@@ -50,14 +50,33 @@ public sealed class HtmlUrlRewriterTests
     [InlineData("""<a href="http://other.example/x">x</a>""")]
     [InlineData("""<a href="mailto:me@example.org">mail</a>""")]
     [InlineData("""<a href="tel:+4930123">call</a>""")]
-    [InlineData("""<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup>""")]
-    [InlineData("""<a href="#top">top</a>""")]
     [InlineData("""<img src="data:image/png;base64,iVBORw0KGgo=">""")]
     [InlineData("""<p>Plain text with href="/x" outside any tag.</p>""")]
     [InlineData("""<img data-src="/lazy.png">""")]
-    public void Rewrite_AbsoluteFragmentAndOtherSchemes_AreUntouched(string html)
+    public void Rewrite_AbsoluteAndOtherSchemes_AreUntouched(string html)
     {
         Assert.Equal(html, Rewrite(html));
+    }
+
+    [Theory]
+    [InlineData("""<sup id="fnref:1"><a href="#fn:1" class="footnote-ref">1</a></sup>""",
+        """<sup id="fnref:1"><a href="https://example.org/blog/2024/05/01/hello/#fn:1" class="footnote-ref">1</a></sup>""")]
+    [InlineData("""<a href="#top">top</a>""", """<a href="https://example.org/blog/2024/05/01/hello/#top">top</a>""")]
+    [InlineData("""<a href="?page=2#c">next</a>""", """<a href="https://example.org/blog/2024/05/01/hello/?page=2#c">next</a>""")]
+    public void Rewrite_FragmentOnly_PointsIntoThePostNotTheFeed(string html, string expected)
+    {
+        Assert.Equal(expected, Rewrite(html));
+    }
+
+    [Theory]
+    [InlineData("""<img alt="1 > 0" src="gt.png">""", """<img alt="1 > 0" src="https://example.org/blog/2024/05/01/hello/gt.png">""")]
+    [InlineData("""<img alt='a <b> c' src=/x.png>""", """<img alt='a <b> c' src="https://example.org/blog/x.png">""")]
+    [InlineData("""<a title="see href=/x" href="page.html">t</a>""", """<a title="see href=/x" href="https://example.org/blog/2024/05/01/hello/page.html">t</a>""")]
+    [InlineData("""<a data-x='src="/y"' HREF = "/z">t</a>""", """<a data-x='src="/y"' HREF = "https://example.org/blog/z">t</a>""")]
+    [InlineData("""<img src="/a.png"/><img src=/b.png />""", """<img src="https://example.org/blog/a.png"/><img src="https://example.org/blog/b.png" />""")]
+    public void Rewrite_QuotedValues_AreReadWhole(string html, string expected)
+    {
+        Assert.Equal(expected, Rewrite(html));
     }
 
     [Fact]
