@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Syndicate.Posts;
 using Syndicate.Site;
@@ -27,12 +29,21 @@ internal sealed class FeedBuilder
     private readonly ConcurrentDictionary<string, string> _tagSlugs = new(StringComparer.Ordinal);
 
     private readonly PostLedger? _ledger;
+    private ILogger _logger = NullLogger.Instance;
 
-    public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog, PostLedger ledger)
+    // Tag clashes already reported, so each is one log line, not one per publish.
+    private readonly ConcurrentDictionary<string, byte> _reported = new(StringComparer.Ordinal);
+
+    public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog, PostLedger ledger,
+        ILogger<FeedBuilder> logger)
         : this(site, options, urls, catalog)
     {
         _ledger = ledger;
+        _logger = logger;
     }
+
+    /// <summary>Where tags that share a feed, or get none, are reported (for tests of the plan alone).</summary>
+    internal ILogger Logger { set => _logger = value; }
 
     /// <summary>Without a ledger: every item keeps its post's own id (for tests of the writers alone).</summary>
     public FeedBuilder(IOptions<SiteOptions> site, IOptions<FeedsOptions> options, SiteUrls urls, PostCatalog catalog)
@@ -62,12 +73,21 @@ internal sealed class FeedBuilder
                 var slug = _tagSlugs.GetOrAdd(tag, static tag => Slug.Create(tag));
                 if (slug.Length == 0)
                 {
+                    if (_reported.TryAdd("\0" + tag, 0))
+                    {
+                        FeedsLog.TagWithoutFeed(_logger, tag, post.File);
+                    }
+
                     continue;
                 }
 
                 if (!byTag.TryGetValue(slug, out var group))
                 {
                     byTag[slug] = group = new TagGroup(tag);
+                }
+                else
+                {
+                    group.Spelled(tag);
                 }
 
                 if (group.Posts.Count == 0 || !ReferenceEquals(group.Posts[^1], post))
@@ -82,7 +102,13 @@ internal sealed class FeedBuilder
         foreach (var slug in slugs)
         {
             var group = byTag[slug];
-            scopes.Add(new FeedScope(slug, group.Name, Limit(group.Posts)));
+            var name = group.Name;
+            if (group.Clash() is { } names && _reported.TryAdd(slug + "\0" + string.Join('\0', names), 0))
+            {
+                FeedsLog.TagsShareFeed(_logger, string.Join(", ", names), $"tags/{slug}/", name);
+            }
+
+            scopes.Add(new FeedScope(slug, name, Limit(group.Posts)));
         }
 
         return scopes;
@@ -285,11 +311,47 @@ internal sealed class FeedBuilder
     private sealed record CachedFeed(IReadOnlyList<Post> Posts, FeedDocument Document);
 
     // Classes rather than tuples here: a tuple in a generic collection costs a one-shot build its own compiled code.
-    private sealed class TagGroup(string name)
+    /// <summary>
+    /// The posts of one tag feed and the ways its tag is written. Tags whose names make the same address (Go and go,
+    /// or C++ and C#) share the feed; it is named after the spelling most posts use (the first in ordinal order on a
+    /// tie), so its title does not change with whichever post is newest.
+    /// </summary>
+    private sealed class TagGroup(string first)
     {
-        public string Name { get; } = name;
+        private Dictionary<string, int>? _spellings;
 
         public List<Post> Posts { get; } = [];
+
+        public string Name => _spellings is null
+            ? first
+            : _spellings.OrderByDescending(pair => pair.Value).ThenBy(pair => pair.Key, StringComparer.Ordinal).First().Key;
+
+        public void Spelled(string tag)
+        {
+            if (_spellings is null)
+            {
+                if (string.Equals(tag, first, StringComparison.Ordinal))
+                {
+                    return;
+                }
+
+                _spellings = new Dictionary<string, int>(StringComparer.Ordinal) { [first] = Posts.Count };
+            }
+
+            _spellings[tag] = _spellings.GetValueOrDefault(tag) + 1;
+        }
+
+        /// <summary>The different tags (not only in case) sharing this feed, sorted; null when there is one.</summary>
+        public string[]? Clash()
+        {
+            if (_spellings is null)
+            {
+                return null;
+            }
+
+            var names = _spellings.Keys.DistinctBy(key => key.ToUpperInvariant()).Order(StringComparer.Ordinal).ToArray();
+            return names.Length > 1 ? names : null;
+        }
     }
 
     /// <summary>One file of a <see cref="Stream{T}"/>: its place in the plan, its scope, path and format.</summary>

@@ -31,4 +31,10 @@ internal static partial class FeedsLog
 
     [LoggerMessage(2009, LogLevel.Warning, "The item ledger could not be read or written ({Reason}); the feeds are published with the ids known so far and the next change tries again")]
     public static partial void LedgerUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(2010, LogLevel.Warning, "Tags {Tags} share the feed {FeedPath}, titled {Title}: their names make the same address; rename one in the posts' front matter to give it a feed of its own")]
+    public static partial void TagsShareFeed(ILogger logger, string tags, string feedPath, string title);
+
+    [LoggerMessage(2011, LogLevel.Warning, "Tag {Tag} (first in {File}) has no letter or digit to make an address of, so it gets no feed of its own; it stays a category of its posts")]
+    public static partial void TagWithoutFeed(ILogger logger, string tag, string file);
 }

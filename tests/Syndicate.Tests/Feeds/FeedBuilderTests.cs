@@ -22,6 +22,45 @@ public sealed class FeedBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Plan_TagsSharingAnAddress_OneFeedNamedAfterTheMostUsedSpellingAndReportedOnce()
+    {
+        _harness.WritePost("2024-01-01-a.md", Post("A", "2024-01-01T10:00:00Z", "tags: [Go, C++]"));
+        _harness.WritePost("2024-01-02-b.md", Post("B", "2024-01-02T10:00:00Z", "tags: [Go, C]"));
+        _harness.WritePost("2024-01-03-c.md", Post("C", "2024-01-03T10:00:00Z", "tags: [Go, C#]"));
+        _harness.WritePost("2024-01-04-d.md", Post("D", "2024-01-04T10:00:00Z", "tags: [go, C]"));
+        _harness.WritePost("2024-01-05-e.md", Post("E", "2024-01-05T10:00:00Z", "tags: [\"🦀\"]"));
+        _harness.Catalog.Scan();
+        var log = new ListLogger();
+        _harness.Builder.Logger = log;
+
+        var scopes = _harness.Builder.Plan(_harness.Snapshot());
+        _harness.Builder.Plan(_harness.Snapshot());
+
+        // The newest post says "go" and the newest C-ish one "C": the titles follow the most used spellings.
+        Assert.Equal([("c", "C", 4), ("go", "Go", 4)], scopes.Skip(1).Select(scope => (scope.Slug!, scope.Name!, scope.Posts.Count)));
+        Assert.Equal(
+            [
+                "Tag 🦀 (first in 2024-01-05-e.md) has no letter or digit to make an address of, so it gets no feed of its own; it stays a category of its posts",
+                "Tags C, C#, C++ share the feed tags/c/, titled C: their names make the same address; rename one in the posts' front matter to give it a feed of its own",
+            ],
+            log.Lines);
+        Assert.Contains("🦀", _harness.Snapshot().Posts.Single(post => post.Title == "E").AllTags);
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) => Lines.Add(formatter(state, exception));
+    }
+
+    [Fact]
     public void Build_SitePosts_MakesSiteAndTagFeeds()
     {
         WriteSample();

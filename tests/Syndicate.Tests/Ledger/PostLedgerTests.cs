@@ -97,7 +97,8 @@ public sealed class PostLedgerTests : IDisposable
     private async Task<string> BuildRssAsync(CatalogHarness site)
     {
         using var ledger = Ledger(site);
-        var builder = new FeedBuilder(Options.Create(site.Site.Site), Options.Create(site.Feeds), site.Site.Urls, site.Catalog, ledger);
+        var builder = new FeedBuilder(Options.Create(site.Site.Site), Options.Create(site.Feeds), site.Site.Urls, site.Catalog, ledger,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<FeedBuilder>.Instance);
         var snapshot = site.Snapshot();
         await builder.RecordAsync(snapshot, TestContext.Current.CancellationToken);
         var rss = builder.Build(builder.Plan(snapshot), reuse: false).Single(d => d.Path == "feed.xml");
