@@ -228,9 +228,9 @@ public sealed class PostWatcherTests : IAsyncLifetime
         var rejections = await Eventually.ObservedAsync(
             () => Service.Logs.WithId(PostRejected), entries => entries.Count > 0, "the rejection to be logged", Eventually.LiveChange);
         var rejection = Assert.Single(rejections);
-        Assert.Contains("2026-04-07-stable.md", rejection.Message, StringComparison.Ordinal);
-        Assert.Contains("date", rejection.Message, StringComparison.Ordinal);
-        Assert.Contains("last good version", rejection.Message, StringComparison.Ordinal);
+        // One sentence per problem: the file once, then the line and field, what to fix, and what happens meanwhile.
+        Assert.Matches(@"^Post 2026-04-07-stable\.md rejected: line \d+: date: [^\n]*[^.]\. Its last good version stays published until the file is fixed\.$", rejection.Message);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(rejection.Message, "2026-04-07-stable"));
         Assert.Equal(["Stable post, good version", "Existing post"], FeedParsing.Titles(await Service.GetBodyAsync("feed.xml")));
         Assert.Equal(["Stable post, good version", "Existing post"], FeedParsing.Titles(_site.ReadOutput("feed.xml")));
         Assert.Equal(["Stable post, good version"], FeedParsing.Titles(await Service.GetBodyAsync("tags/stable/atom.xml")));

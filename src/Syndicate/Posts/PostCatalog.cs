@@ -457,7 +457,7 @@ internal sealed class PostCatalog : IDisposable
 
             foreach (var warning in post.Warnings)
             {
-                PostsLog.PostWarning(_logger, file, warning.ToString());
+                PostsLog.PostWarning(_logger, file, warning.Detail);
             }
 
             PostsLog.PostRead(_logger, file, "published");
@@ -471,7 +471,7 @@ internal sealed class PostCatalog : IDisposable
             : "Its last good version stays published until the file is fixed.";
         foreach (var error in result.Errors)
         {
-            PostsLog.PostRejected(_logger, file, error.ToString(), outcome);
+            PostsLog.PostRejected(_logger, file, error.Detail, outcome);
         }
     }
 
@@ -518,7 +518,7 @@ internal sealed class PostCatalog : IDisposable
             {
                 if (_reportedConflicts.Add(diagnostic.ToString()))
                 {
-                    PostsLog.PostDuplicate(_logger, post.File, diagnostic.ToString());
+                    PostsLog.PostDuplicate(_logger, post.File, diagnostic.Detail);
                 }
             }
         }

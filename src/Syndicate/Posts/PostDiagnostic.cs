@@ -8,6 +8,16 @@ namespace Syndicate.Posts;
 /// <param name="IsError">True when the post is rejected; false for a warning on a published post.</param>
 internal sealed record PostDiagnostic(string File, int? Line, string? Field, string Message, bool IsError = true)
 {
+    /// <summary>The line, the field and the message, without the file (for a log line that names the file already).</summary>
+    public string Detail
+    {
+        get
+        {
+            var where = Line is { } line ? $"line {line}: " : "";
+            return Field is null ? $"{where}{Message}" : $"{where}{Field}: {Message}";
+        }
+    }
+
     public override string ToString()
     {
         var where = Line is { } line ? $"{File}:{line}" : File;

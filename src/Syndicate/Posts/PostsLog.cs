@@ -5,7 +5,7 @@ namespace Syndicate.Posts;
 /// <summary>Post catalog events, EventId band 1xxx.</summary>
 internal static partial class PostsLog
 {
-    [LoggerMessage(1001, LogLevel.Warning, "Post {PostFile} rejected: {Diagnostic}. {Outcome}")]
+    [LoggerMessage(1001, LogLevel.Warning, "Post {PostFile} rejected: {Diagnostic} {Outcome}")]
     public static partial void PostRejected(ILogger logger, string postFile, string diagnostic, string outcome);
 
     [LoggerMessage(1002, LogLevel.Warning, "Post {PostFile}: {Diagnostic}")]
