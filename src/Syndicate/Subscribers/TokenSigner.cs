@@ -116,7 +116,7 @@ internal sealed class TokenSigner
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(path)!);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllText(temporary, secret + "\n");

@@ -27,6 +27,26 @@ public sealed class TokenSecretFileTests : IDisposable
         Assert.True(signer.TryRead(signer.Create(TokenPurpose.Confirm, 1, DateTimeOffset.UnixEpoch), TokenPurpose.Confirm, out _, out _));
     }
 
+    [Fact]
+    public void Load_NoDataFolder_CreatesItOwnerOnly()
+    {
+        Signer();
+
+        Assert.Equal(FileModes.OwnerOnlyFolder, FileModes.Of(_folder.Combine("data")));
+    }
+
+    [Fact]
+    public void Load_DataFolderExists_KeepsItsModeAndTheKeyIsOwnerOnly()
+    {
+        Directory.CreateDirectory(_folder.Combine("data"));
+        FileModes.Set(_folder.Combine("data"), FileModes.Shared);
+
+        Signer();
+
+        Assert.Equal(FileModes.Shared, FileModes.Of(_folder.Combine("data")));
+        Assert.Equal(FileModes.OwnerOnlyFile, FileModes.Of(_folder.Combine("data/token-secret")));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("short")]
