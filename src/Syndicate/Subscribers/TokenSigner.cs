@@ -116,13 +116,14 @@ internal sealed class TokenSigner
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrivateFiles.CreateFolder(Path.GetDirectoryName(path)!);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temporary, secret + "\n");
-        if (!OperatingSystem.IsWindows())
+        // Created owner-only (0600) before the key is written into it; the rename keeps the mode.
+        using (var stream = PrivateFiles.CreateFile(temporary))
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
         {
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            writer.Write(secret + "\n");
         }
 
         try

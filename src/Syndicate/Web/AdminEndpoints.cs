@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
 using Syndicate.Status;
+using Syndicate.Storage;
 using Syndicate.Subscribers;
 
 namespace Syndicate.Web;
@@ -278,12 +279,7 @@ internal static class AdminEndpoints
             return report.Error is { } error ? Problem(StatusCodes.Status400BadRequest, $"Not imported: {error}.") : Results.Json(Json(report));
         }
 
-        var file = Path.Combine(Path.GetTempPath(), $"syndicate-import-{Guid.NewGuid():N}.csv");
-        await using (var stream = File.Create(file))
-        {
-            await stream.WriteAsync(limit.AsMemory(0, read), cancellationToken);
-            await context.Request.Body.CopyToAsync(stream, cancellationToken);
-        }
+        var file = await SpoolAsync(Path.GetTempPath(), limit.AsMemory(0, read), context.Request.Body, cancellationToken);
 
         var operation = operations.Start("import", null, async (operation, token) =>
         {
@@ -299,6 +295,32 @@ internal static class AdminEndpoints
             }
         });
         return Accepted(operation);
+    }
+
+    /// <summary>
+    /// Writes an upload too big to import while the request waits to a new file in <paramref name="folder"/> (the
+    /// temporary folder), created readable by the service's user only (0600): it holds subscribers' addresses. The file
+    /// is deleted if the upload breaks off.
+    /// </summary>
+    internal static async Task<string> SpoolAsync(string folder, ReadOnlyMemory<byte> head, Stream rest, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(folder, $"syndicate-import-{Guid.NewGuid():N}.csv");
+        var stream = PrivateFiles.CreateFile(file);
+        try
+        {
+            await using (stream)
+            {
+                await stream.WriteAsync(head, cancellationToken);
+                await rest.CopyToAsync(stream, cancellationToken);
+            }
+        }
+        catch
+        {
+            File.Delete(file);
+            throw;
+        }
+
+        return file;
     }
 
     private static object Json(Subscriber s) => new

@@ -52,6 +52,19 @@ public sealed class PostCacheTests : IDisposable
     }
 
     [Fact]
+    public void SaveCache_NoDataFolder_CreatesItOwnerOnly()
+    {
+        _first.WritePost("2024-01-01-one.md", Post("First post", "2024-01-01"));
+        _first.Catalog.Scan();
+        Assert.False(Directory.Exists(Path.GetDirectoryName(CachePath)));
+
+        _first.Catalog.SaveCache();
+
+        Assert.True(File.Exists(CachePath));
+        Assert.Equal(FileModes.OwnerOnlyFolder, FileModes.Of(Path.GetDirectoryName(CachePath)!));
+    }
+
+    [Fact]
     public void NextRun_UnchangedFiles_PostsAndHtmlComeFromTheCache()
     {
         _first.WritePost("2024-01-01-one.md", Post("First post", "2024-01-01", "Alpha"));

@@ -28,6 +28,34 @@ public sealed class DatabaseMigrationTests : IDisposable
         new TestHostEnvironment(_folder.Path), _time, NullLogger<Database>.Instance);
 
     [Fact]
+    public async Task Migrate_SqliteWithoutItsDataFolder_CreatesTheFolderOwnerOnly()
+    {
+        await using var database = Sqlite("Data Source=state/data/syndicate.db");
+
+        await database.MigrateAsync(CancellationToken.None);
+
+        Assert.True(File.Exists(_folder.Combine("state/data/syndicate.db")));
+        Assert.Equal(FileModes.OwnerOnlyFolder, FileModes.Of(_folder.Combine("state/data")));
+    }
+
+    [Fact]
+    public async Task Migrate_SqliteDataFolderExists_KeepsItsMode()
+    {
+        Directory.CreateDirectory(_folder.Combine("shared"));
+        FileModes.Set(_folder.Combine("shared"), FileModes.Shared);
+        await using var database = Sqlite("Data Source=shared/syndicate.db");
+
+        await database.MigrateAsync(CancellationToken.None);
+
+        Assert.True(File.Exists(_folder.Combine("shared/syndicate.db")));
+        Assert.Equal(FileModes.Shared, FileModes.Of(_folder.Combine("shared")));
+    }
+
+    private Database Sqlite(string connectionString) => new(
+        Options.Create(new StorageOptions { Provider = "Sqlite", ConnectionString = connectionString }),
+        new TestHostEnvironment(_folder.Path), _time, NullLogger<Database>.Instance);
+
+    [Fact]
     public async Task Migrate_NewThenUpToDate_AppliesEachMigrationOnceAndLeavesThemAlone()
     {
         await using var first = Open();

