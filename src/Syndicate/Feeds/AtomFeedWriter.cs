@@ -72,7 +72,7 @@ internal static class AtomFeedWriter
         var post = entry.Post;
         var item = new SyndicationItem
         {
-            Id = XmlText.Clean(entry.Id),
+            Id = XmlText.Clean(AtomIds.For(entry.Id)),
             Title = new TextSyndicationContent(XmlText.Clean(post.Title)),
             PublishDate = post.Date,
             LastUpdatedTime = post.Updated,

@@ -89,6 +89,10 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
 
     public bool Has(string key) => _values.ContainsKey(key);
 
+    /// <summary>A warning about a key's value: the post publishes, and the log says what to change.</summary>
+    public void Warn(string key, string message) =>
+        _warnings.Add(new PostDiagnostic(file, _lines.TryGetValue(key, out var line) ? line : null, key, message, IsError: false));
+
     public int? LineOf(string key) => _lines.TryGetValue(key, out var line) ? line : null;
 
     public void Error(string key, int? line, string message) => _errors.Add(new PostDiagnostic(file, line, key, message));

@@ -126,6 +126,12 @@ internal sealed partial class PostParser
         var slugValue = front.Text("slug", singleLine: true);
         var permalinkValue = front.Text("permalink", singleLine: true);
         var id = front.Text("id", singleLine: true) ?? front.Text("guid", singleLine: true);
+        if (!string.IsNullOrWhiteSpace(id) && !Feeds.AtomIds.IsIri(id))
+        {
+            front.Warn(front.Has("id") ? "id" : "guid",
+                $"{id} is not a URI; RSS and JSON Feed carry it as written, but an Atom entry's id must be a URI, so atom.xml gives this post " +
+                $"{Feeds.AtomIds.For(id)}; write the id as a URI (such as tag:example.org,2024:{id}) to choose it yourself.");
+        }
         var draft = front.Bool("draft") == true || front.Bool("published") == false;
 
         if (front.Errors.Count > 0)

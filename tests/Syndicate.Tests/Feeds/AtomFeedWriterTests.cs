@@ -11,6 +11,26 @@ public sealed class AtomFeedWriterTests
     private static readonly System.Xml.Linq.XNamespace A = FeedParsing.Atom;
 
     [Fact]
+    public void Write_IdThatIsNoUri_AtomGetsAStableUrnWhileRssAndJsonKeepIt()
+    {
+        var entry = FeedTestPosts.Entry("2024-05-05-numbered.md", "---\ntitle: Numbered\ndate: 2024-05-05\nid: 42\n---\nBody.\n");
+        var context = FeedTestPosts.Context([entry], selfPath: "atom.xml");
+
+        var atomId = FeedParsing.Xml(AtomFeedWriter.Write(context)).Descendants(A + "entry").Single().Element(A + "id")!.Value;
+        var rssGuid = FeedParsing.Xml(RssFeedWriter.Write(context)).Descendants("item").Single().Element("guid")!;
+        var jsonId = System.Text.Json.JsonDocument.Parse(JsonFeedWriter.Write(context)).RootElement.GetProperty("items")[0].GetProperty("id").GetString();
+
+        Assert.Equal(AtomIds.For("42"), atomId);
+        Assert.StartsWith("urn:uuid:", atomId, StringComparison.Ordinal);
+        Assert.Equal(("42", "false"), (rssGuid.Value, rssGuid.Attribute("isPermaLink")?.Value));
+        Assert.Equal("42", jsonId);
+        var warning = Assert.Single(entry.Post.Warnings);
+        Assert.Equal(("id", 4), (warning.Field, warning.Line));
+        Assert.Contains($"42 is not a URI; RSS and JSON Feed carry it as written, but an Atom entry's id must be a URI, so atom.xml gives this post {atomId}",
+            warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_ThreePosts_SyndicationFeedReadsEveryEntry()
     {
         var entries = FeedTestPosts.Three();
