@@ -165,7 +165,10 @@ internal sealed class SubscriptionService(
         return new AddOutcome(AddResult.Added, added, "");
     }
 
-    /// <summary>The operator removes an address: it is kept as unsubscribed, so it gets no mail and no import brings it back.</summary>
+    /// <summary>
+    /// The operator removes an address: it is kept as unsubscribed, so it gets no mail and no import brings it back. Returns
+    /// the row as stored, with the time it left (the first time, for an address that had left already).
+    /// </summary>
     public async Task<Subscriber?> RemoveAsync(string email, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out _))
@@ -181,11 +184,14 @@ internal sealed class SubscriptionService(
 
         if (subscriber.Status != SubscriberStatus.Unsubscribed)
         {
-            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Unsubscribed, time.GetUtcNow(), cancellationToken);
+            var now = time.GetUtcNow();
+            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Unsubscribed, now, cancellationToken);
             SubscribersLog.Unsubscribed(logger, subscriber.Id, "operator");
+            subscriber = subscriber with { Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = now };
         }
 
-        return subscriber with { Status = SubscriberStatus.Unsubscribed };
+        // Read back, so the answer carries the row as the database holds it, its unsubscribe time included.
+        return await store.FindAsync(subscriber.Id, cancellationToken) ?? subscriber;
     }
 
     /// <summary>Names go into mail headers and pages: one line, no control characters, at most 200 characters.</summary>

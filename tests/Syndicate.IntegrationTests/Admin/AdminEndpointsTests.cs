@@ -79,6 +79,33 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task Subscribers_Delete_AnswersWithTheStoredUnsubscribeTime()
+    {
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(2);
+        await site.StartAsync();
+        var before = DateTimeOffset.UtcNow;
+
+        var removed = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers?email=" + AdminSite.Subscriber(1)), HttpStatusCode.OK);
+        var removedByPath = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers/" + AdminSite.Subscriber(2)), HttpStatusCode.OK);
+        var removedAgain = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers?email=" + AdminSite.Subscriber(1)), HttpStatusCode.OK);
+
+        var listed = await AdminSite.JsonAsync(await site.GetAsync("/admin/subscribers?status=unsubscribed"), HttpStatusCode.OK);
+        var stored = listed.EnumerateArray().ToDictionary(s => s.GetProperty("email").GetString()!, s => s.GetProperty("unsubscribedAt").GetDateTimeOffset());
+        Assert.Equal(2, stored.Count);
+        foreach (var (answer, email) in new[] { (removed, AdminSite.Subscriber(1)), (removedByPath, AdminSite.Subscriber(2)), (removedAgain, AdminSite.Subscriber(1)) })
+        {
+            Assert.Equal("unsubscribed", answer.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.String, answer.GetProperty("unsubscribedAt").ValueKind);
+            Assert.Equal(stored[email], answer.GetProperty("unsubscribedAt").GetDateTimeOffset());
+            Assert.InRange(stored[email], before, DateTimeOffset.UtcNow);
+        }
+    }
+
+    [Fact]
     public async Task Subscribers_ImportSmallCsv_ReportAtOnce()
     {
         await using var site = await AdminSite.CreateAsync();

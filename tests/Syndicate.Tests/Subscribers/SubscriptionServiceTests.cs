@@ -372,6 +372,23 @@ public sealed class SubscriptionServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task RemoveAsync_ReturnsTheStoredUnsubscribeTime_AndTheFirstOneWhenRemovedAgain()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        _harness.Time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromMilliseconds(250));
+        var leftAt = _harness.Time.GetUtcNow();
+
+        var removed = await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+        var again = await Service.RemoveAsync("ann@example.org", Cancel);
+
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(leftAt, row.UnsubscribedAt);
+        Assert.Equal(row, removed);
+        Assert.Equal(row, again);
+    }
+
+    [Fact]
     public async Task SubscribeAsync_MailFails_ClaimReleasedSoTheNextRequestSends()
     {
         using var harness = new FailingHarness();
