@@ -19,7 +19,12 @@ internal sealed class SubscriptionService(
     TimeProvider time,
     ILogger<SubscriptionService> logger)
 {
-    /// <summary>A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.</summary>
+    /// <summary>
+    /// A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.
+    /// The form changes no record before the owner of the address confirms: it creates a pending record (with the name
+    /// given) for a new address, and for a known one it only mails a confirm link. An unsubscribed address stays
+    /// unsubscribed, and gets no digest, until that link is followed; a name sent for a known address is not stored.
+    /// </summary>
     public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -27,9 +32,8 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(false, error);
         }
 
-        var cleanName = CleanName(name);
         var now = time.GetUtcNow();
-        var subscriber = await store.TryAddAsync(address, cleanName, SubscriberStatus.Pending, "form", now, cancellationToken)
+        var subscriber = await store.TryAddAsync(address, CleanName(name), SubscriberStatus.Pending, "form", now, cancellationToken)
             ?? await store.FindByEmailAsync(address, cancellationToken);
         if (subscriber is null)
         {
@@ -42,35 +46,8 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(true, "");
         }
 
-        if (subscriber.Status == SubscriberStatus.Unsubscribed)
-        {
-            // Asking again after leaving is allowed, through the same confirmation as the first time.
-            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Pending, now, cancellationToken);
-        }
-
-        if (cleanName.Length > 0 && cleanName != subscriber.Name)
-        {
-            await store.UpdateNameAsync(subscriber.Id, cleanName, cancellationToken);
-        }
-
-        if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
-        {
-            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
-            return new SubscribeOutcome(true, "");
-        }
-
-        var link = ConfirmUrl(subscriber.Id, now);
-        try
-        {
-            await mailer.SendAsync(subscriber.Email, cleanName.Length > 0 ? cleanName : subscriber.Name, link, cancellationToken);
-            SubscribersLog.ConfirmationSent(logger, subscriber.Id);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
-            SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, ex.Message);
-        }
-
+        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time.
+        await SendConfirmationAsync(subscriber, now, cancellationToken);
         return new SubscribeOutcome(true, "");
     }
 
@@ -93,8 +70,8 @@ internal sealed class SubscriptionService(
             return LinkOutcome.Invalid;
         }
 
-        // A confirm link from before an unsubscribe does not bring the address back, also not once the address
-        // asked again and is pending (unsubscribed_at stays until it is confirmed): only a link issued after it left does.
+        // A confirm link from before an unsubscribe does not bring the address back, also not once someone asked
+        // again through the form (the record stays unsubscribed, with its time): only a link issued after it left does.
         if (subscriber.UnsubscribedAt is { } left && left >= issuedAt)
         {
             return LinkOutcome.Invalid;
@@ -139,6 +116,40 @@ internal sealed class SubscriptionService(
 
     public string UnsubscribeUrl(long subscriberId) =>
         urls.Absolute("/unsubscribe/" + tokens.Create(TokenPurpose.Unsubscribe, subscriberId, DateTimeOffset.UnixEpoch));
+
+    /// <summary>
+    /// Mails a confirm link, at most once per Subscribers:ConfirmationInterval per address; a mail that could not be
+    /// sent gives its claim back, so the next request may try again.
+    /// </summary>
+    private async Task SendConfirmationAsync(Subscriber subscriber, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
+        {
+            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
+            return;
+        }
+
+        var link = ConfirmUrl(subscriber.Id, LinkIssuedAt(subscriber, now));
+        try
+        {
+            await mailer.SendAsync(subscriber.Email, subscriber.Name, link, cancellationToken);
+            SubscribersLog.ConfirmationSent(logger, subscriber.Id);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
+            SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// When a new confirm link reads as issued. Links carry whole seconds and <see cref="ConfirmAsync"/> refuses one
+    /// not issued after the address left, so a link mailed within the second of an unsubscribe reads as of the next second.
+    /// </summary>
+    private static DateTimeOffset LinkIssuedAt(Subscriber subscriber, DateTimeOffset now) =>
+        subscriber.UnsubscribedAt is { } left && DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()) <= left
+            ? DateTimeOffset.FromUnixTimeSeconds(left.ToUnixTimeSeconds() + 1)
+            : now;
 
     /// <summary>The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once.</summary>
     public async Task<AddOutcome> AddAsync(string email, string? name, bool confirmed, CancellationToken cancellationToken)

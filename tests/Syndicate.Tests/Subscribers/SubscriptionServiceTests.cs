@@ -99,19 +99,64 @@ public sealed class SubscriptionServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task SubscribeAsync_UnsubscribedAddress_BackToPendingWithOneConfirmationMail()
+    public async Task SubscribeAsync_UnsubscribedAddress_StaysUnsubscribedWithItsNameUntilTheMailedLinkIsFollowed()
     {
-        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        await Service.AddAsync("ann@example.org", "Ann", confirmed: true, Cancel);
         await Service.RemoveAsync("ann@example.org", Cancel);
+        var left = await _harness.RowAsync("ann@example.org");
         _harness.Time.Advance(TimeSpan.FromDays(1));
+        var askedAt = _harness.Time.GetUtcNow();
 
-        var outcome = await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        // Anyone may type the address into the form, with a name of their own.
+        var outcome = await Service.SubscribeAsync("ANN@example.org", "Mallory", Cancel);
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
-        Assert.Equal(1, await _harness.CountRowsAsync());
-        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+        Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
+        Assert.Equal([left.Id], (await _harness.Store.ListAsync(SubscriberStatus.Unsubscribed, Cancel)).Select(s => s.Id));
         var mail = Assert.Single(_harness.Mails);
+        Assert.Equal(("ann@example.org", "Ann"), (mail.To.Mailboxes.Single().Address, mail.To.Mailboxes.Single().Name));
+
+        // Asking again within the interval sends nothing more and still changes nothing.
+        _harness.Time.Advance(TimeSpan.FromMinutes(30));
+        await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+        Assert.Single(_harness.Transport.Messages);
+        Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
+
+        // The owner follows the link: active again, under the stored name.
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(mail), Cancel));
+        var back = await _harness.RowAsync("ann@example.org");
+        Assert.Equal((SubscriberStatus.Active, "Ann", (DateTimeOffset?)null), (back.Status, back.Name, back.UnsubscribedAt));
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_PendingAddressWithAnotherName_StoredNameKeptAndUsedInTheNextMail()
+    {
+        await Service.SubscribeAsync("ann@example.org", "Ann", Cancel);
+        _harness.Time.Advance(TimeSpan.FromHours(2));
+
+        var outcome = await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal((SubscriberStatus.Pending, "Ann"), (row.Status, row.Name));
+        Assert.Equal(2, _harness.Mails.Count);
+        Assert.Equal("Ann", _harness.Mails[1].To.Mailboxes.Single().Name);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_LinkAskedForWithinTheSameSecondAsTheUnsubscribe_Done()
+    {
+        // Links carry whole seconds; one mailed after the unsubscribe still reads as issued after it.
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
+        await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        var outcome = await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails)), Cancel);
+
+        Assert.Equal(LinkOutcome.Done, outcome);
         Assert.Equal(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
     }
 
@@ -285,7 +330,7 @@ public sealed class SubscriptionServiceTests : IDisposable
         var outcome = await Service.ConfirmAsync(oldToken, Cancel);
 
         Assert.Equal(LinkOutcome.Invalid, outcome);
-        Assert.NotEqual(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("ann@example.org")).Status);
     }
 
     [Fact]
