@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Syndicate.Mail;
 using Syndicate.Site;
 
 namespace Syndicate.Subscribers;
@@ -46,8 +47,9 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(true, "");
         }
 
-        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time.
-        await SendConfirmationAsync(subscriber, now, cancellationToken);
+        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time. Whether the mail
+        // went out is not said: the answer must not tell anything about the address.
+        await SendConfirmationAsync(subscriber, now, toOperator: false, cancellationToken);
         return new SubscribeOutcome(true, "");
     }
 
@@ -119,14 +121,15 @@ internal sealed class SubscriptionService(
 
     /// <summary>
     /// Mails a confirm link, at most once per Subscribers:ConfirmationInterval per address; a mail that could not be
-    /// sent gives its claim back, so the next request may try again.
+    /// sent gives its claim back, so the next request may try again. <paramref name="toOperator"/>: the caller reports
+    /// a failure to the operator, so the log keeps it as a warning with its reason (no stack trace on a CLI's console).
     /// </summary>
-    private async Task SendConfirmationAsync(Subscriber subscriber, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<MailOutcome> SendConfirmationAsync(Subscriber subscriber, DateTimeOffset now, bool toOperator, CancellationToken cancellationToken)
     {
         if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
         {
             SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
-            return;
+            return new MailOutcome(ConfirmationMail.RecentlySent, "");
         }
 
         var link = ConfirmUrl(subscriber.Id, LinkIssuedAt(subscriber, now));
@@ -134,12 +137,35 @@ internal sealed class SubscriptionService(
         {
             await mailer.SendAsync(subscriber.Email, subscriber.Name, link, cancellationToken);
             SubscribersLog.ConfirmationSent(logger, subscriber.Id);
+            return new MailOutcome(ConfirmationMail.Sent, "");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
-            SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, ex.Message);
+            var reason = FailureReason(ex);
+            if (toOperator)
+            {
+                SubscribersLog.ConfirmationNotSent(logger, subscriber.Id, reason);
+            }
+            else
+            {
+                SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, reason);
+            }
+
+            return new MailOutcome(ConfirmationMail.Failed, reason);
         }
+    }
+
+    /// <summary>
+    /// Why a mail did not go out, in one line: the mail server's reply or the connection error (as a digest delivery
+    /// records it), or for the pickup folder the file system's own message.
+    /// </summary>
+    private static string FailureReason(Exception exception)
+    {
+        var fileSystem = exception is UnauthorizedAccessException
+            || (exception is IOException && exception.GetType().Namespace == typeof(IOException).Namespace && exception.InnerException is null);
+        var reason = fileSystem ? exception.Message : SmtpFailure.Classify(exception).Reason;
+        return reason.TrimEnd('.', ' ');
     }
 
     /// <summary>
@@ -151,7 +177,12 @@ internal sealed class SubscriptionService(
             ? DateTimeOffset.FromUnixTimeSeconds(left.ToUnixTimeSeconds() + 1)
             : now;
 
-    /// <summary>The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once.</summary>
+    /// <summary>
+    /// The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once, else it is
+    /// pending and a confirm link is mailed, the outcome saying whether it went out. For an address already pending,
+    /// the confirm link is mailed again (within the same interval as the form's), or <paramref name="confirmed"/>
+    /// makes it active; an active or unsubscribed address is left as it is.
+    /// </summary>
     public async Task<AddOutcome> AddAsync(string email, string? name, bool confirmed, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -159,21 +190,36 @@ internal sealed class SubscriptionService(
             return new AddOutcome(AddResult.Invalid, null, error);
         }
 
+        var now = time.GetUtcNow();
         var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
-        var added = await store.TryAddAsync(address, CleanName(name), status, "operator", time.GetUtcNow(), cancellationToken);
+        var added = await store.TryAddAsync(address, CleanName(name), status, "operator", now, cancellationToken);
         if (added is null)
         {
             var known = await store.FindByEmailAsync(address, cancellationToken);
-            return new AddOutcome(known?.Status == SubscriberStatus.Unsubscribed ? AddResult.Unsubscribed : AddResult.Known, known, "");
+            switch (known?.Status)
+            {
+                case SubscriberStatus.Unsubscribed:
+                    return new AddOutcome(AddResult.Unsubscribed, known, "");
+                case SubscriberStatus.Pending when confirmed:
+                    await store.SetStatusAsync(known.Id, SubscriberStatus.Active, now, cancellationToken);
+                    SubscribersLog.ActivatedByOperator(logger, known.Id);
+                    return new AddOutcome(AddResult.Activated, await store.FindAsync(known.Id, cancellationToken) ?? known, "");
+                case SubscriberStatus.Pending:
+                    var again = await SendConfirmationAsync(known, now, toOperator: true, cancellationToken);
+                    return new AddOutcome(AddResult.Known, known, "", again.Mail, again.Reason);
+                default:
+                    return new AddOutcome(AddResult.Known, known, "");
+            }
         }
 
         SubscribersLog.Added(logger, added.Id, "operator", SubscriberStore.StatusText(status));
-        if (!confirmed)
+        if (confirmed)
         {
-            await SubscribeAsync(address, name, cancellationToken);
+            return new AddOutcome(AddResult.Added, added, "");
         }
 
-        return new AddOutcome(AddResult.Added, added, "");
+        var mail = await SendConfirmationAsync(added, now, toOperator: true, cancellationToken);
+        return new AddOutcome(AddResult.Added, added, "", mail.Mail, mail.Reason);
     }
 
     /// <summary>
@@ -232,9 +278,34 @@ internal enum LinkOutcome
 internal enum AddResult
 {
     Added,
+
+    /// <summary>Known already; for a pending address, <see cref="AddOutcome.Mail"/> tells about the confirm link mailed again.</summary>
     Known,
+
+    /// <summary>Was pending; the operator confirmed it, so it is active now.</summary>
+    Activated,
     Unsubscribed,
     Invalid,
 }
 
-internal sealed record AddOutcome(AddResult Result, Subscriber? Subscriber, string Error);
+/// <summary>What became of the confirmation mail of an operator's add.</summary>
+internal enum ConfirmationMail
+{
+    /// <summary>None was due: the address was added or made active, or it is active or unsubscribed.</summary>
+    NotNeeded,
+
+    /// <summary>Handed to the mail server or written to the pickup folder.</summary>
+    Sent,
+
+    /// <summary>Not sent now: one went out within Subscribers:ConfirmationInterval.</summary>
+    RecentlySent,
+
+    /// <summary>Could not be sent; <see cref="AddOutcome.MailError"/> says why. The subscriber stays pending.</summary>
+    Failed,
+}
+
+/// <param name="Mail">The confirmation mail, for an address added or known as pending.</param>
+/// <param name="MailError">Why the confirmation mail could not be sent, when <paramref name="Mail"/> is Failed.</param>
+internal sealed record AddOutcome(AddResult Result, Subscriber? Subscriber, string Error, ConfirmationMail Mail = ConfirmationMail.NotNeeded, string MailError = "");
+
+internal readonly record struct MailOutcome(ConfirmationMail Mail, string Reason);

@@ -79,6 +79,38 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task Subscribers_AddWhileTheMailServerRefuses_CreatedPendingAndTheAnswerSaysTheMailWasNotSent()
+    {
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(1);
+        await site.StartAsync();
+        site.Server.Reply("bo@example.test", 550, "No such user here");
+
+        var added = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test", name = "Bo" }), HttpStatusCode.Created);
+
+        Assert.Equal(("bo@example.test", "pending", "failed"),
+            (added.GetProperty("email").GetString(), added.GetProperty("status").GetString(), added.GetProperty("confirmationMail").GetString()));
+        var reason = added.GetProperty("confirmationMailError").GetString();
+        Assert.StartsWith("550 No such user here", reason, StringComparison.Ordinal);
+        Assert.EndsWith("(recipient bo@example.test)", reason, StringComparison.Ordinal);
+        Assert.Empty(site.Server.Messages);
+
+        // Once the server takes the address, posting it again sends the confirmation mail.
+        site.Accept("bo@example.test");
+        var again = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test" }), HttpStatusCode.OK);
+        Assert.Equal(("pending", "sent", JsonValueKind.Null),
+            (again.GetProperty("status").GetString(), again.GetProperty("confirmationMail").GetString(), again.GetProperty("confirmationMailError").ValueKind));
+        Assert.Equal(new Dictionary<string, int> { ["bo@example.test"] = 1 }, site.CopiesByRecipient());
+
+        var other = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "cy@example.test" }), HttpStatusCode.Created);
+        Assert.Equal("sent", other.GetProperty("confirmationMail").GetString());
+        var confirmed = await AdminSite.JsonAsync(
+            await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test", confirmed = true }), HttpStatusCode.OK);
+        Assert.Equal(("active", "notNeeded"), (confirmed.GetProperty("status").GetString(), confirmed.GetProperty("confirmationMail").GetString()));
+        Assert.Equal(2, site.Server.Messages.Count);
+    }
+
+    [Fact]
     public async Task Subscribers_Delete_AnswersWithTheStoredUnsubscribeTime()
     {
         await using var site = await AdminSite.CreateAsync();

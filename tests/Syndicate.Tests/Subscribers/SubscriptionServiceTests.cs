@@ -372,7 +372,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     {
         var outcome = await Service.AddAsync("Bob@Example.org", "Bob", confirmed: true, Cancel);
 
-        Assert.Equal(AddResult.Added, outcome.Result);
+        Assert.Equal((AddResult.Added, ConfirmationMail.NotNeeded), (outcome.Result, outcome.Mail));
         var row = await _harness.RowAsync("bob@example.org");
         Assert.Equal((SubscriberStatus.Active, "operator", "Bob"), (row.Status, row.Source, row.Name));
         Assert.Empty(_harness.Transport.Messages);
@@ -383,9 +383,57 @@ public sealed class SubscriptionServiceTests : IDisposable
     {
         var outcome = await Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
 
-        Assert.Equal(AddResult.Added, outcome.Result);
+        Assert.Equal((AddResult.Added, ConfirmationMail.Sent, ""), (outcome.Result, outcome.Mail, outcome.MailError));
         Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("bob@example.org")).Status);
         Assert.Single(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task AddAsync_NotConfirmedAndTheMailFails_AddedPendingAndTheOutcomeSaysWhy()
+    {
+        using var harness = new FailingHarness();
+
+        var outcome = await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+
+        Assert.Equal((AddResult.Added, ConfirmationMail.Failed, "connection refused"), (outcome.Result, outcome.Mail, outcome.MailError));
+        var row = await harness.Inner.RowAsync("bob@example.org");
+        Assert.Equal((SubscriberStatus.Pending, "Bob", (DateTimeOffset?)null), (row.Status, row.Name, row.ConfirmationSentAt));
+        Assert.Equal(row.Id, outcome.Subscriber!.Id);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownPendingAfterAFailedMail_SendsItNowAndThenNotAgainWithinTheInterval()
+    {
+        using var harness = new FailingHarness();
+        await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+        var service = harness.Inner.Service;
+
+        var again = await service.AddAsync("bob@example.org", "", confirmed: false, Cancel);
+        harness.Inner.Time.Advance(TimeSpan.FromMinutes(30));
+        var soon = await service.AddAsync("bob@example.org", "", confirmed: false, Cancel);
+
+        Assert.Equal((AddResult.Known, ConfirmationMail.Sent), (again.Result, again.Mail));
+        Assert.Equal((AddResult.Known, ConfirmationMail.RecentlySent), (soon.Result, soon.Mail));
+        var mail = Assert.Single(harness.Inner.Mails);
+        Assert.Equal(("bob@example.org", "Bob"), (mail.To.Mailboxes.Single().Address, mail.To.Mailboxes.Single().Name));
+        Assert.Equal(LinkOutcome.Done, await service.ConfirmAsync(SubscribersHarness.ConfirmToken(mail), Cancel));
+        Assert.Equal(SubscriberStatus.Active, (await harness.Inner.RowAsync("bob@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownPendingConfirmed_ActiveWithoutMail()
+    {
+        using var harness = new FailingHarness();
+        await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+        harness.Inner.Time.Advance(TimeSpan.FromMinutes(5));
+
+        var outcome = await harness.Inner.Service.AddAsync("bob@example.org", "", confirmed: true, Cancel);
+
+        Assert.Equal((AddResult.Activated, ConfirmationMail.NotNeeded), (outcome.Result, outcome.Mail));
+        var row = await harness.Inner.RowAsync("bob@example.org");
+        Assert.Equal(row, outcome.Subscriber);
+        Assert.Equal((SubscriberStatus.Active, harness.Inner.Time.GetUtcNow()), (row.Status, row.ConfirmedAt));
+        Assert.Empty(harness.Inner.Transport.Messages);
     }
 
     [Fact]
