@@ -28,4 +28,10 @@ internal static partial class SubscribersLog
 
     [LoggerMessage(3008, LogLevel.Information, "Import of {ImportFile}: {Added} added, {Known} already known, {Suppressed} unsubscribed earlier and left out, {Invalid} invalid")]
     public static partial void Imported(ILogger logger, string importFile, int added, int known, int suppressed, int invalid);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Confirmation mail to subscriber {SubscriberId}, added by the operator, could not be sent: {Reason}; the operator was told, and the subscriber stays pending")]
+    public static partial void ConfirmationNotSent(ILogger logger, long subscriberId, string reason);
+
+    [LoggerMessage(3010, LogLevel.Information, "Subscriber {SubscriberId} was pending and is made active by the operator")]
+    public static partial void ActivatedByOperator(ILogger logger, long subscriberId);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Syndicate.Mail;
 using Syndicate.Site;
 
 namespace Syndicate.Subscribers;
@@ -19,7 +20,12 @@ internal sealed class SubscriptionService(
     TimeProvider time,
     ILogger<SubscriptionService> logger)
 {
-    /// <summary>A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.</summary>
+    /// <summary>
+    /// A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.
+    /// The form changes no record before the owner of the address confirms: it creates a pending record (with the name
+    /// given) for a new address, and for a known one it only mails a confirm link. An unsubscribed address stays
+    /// unsubscribed, and gets no digest, until that link is followed; a name sent for a known address is not stored.
+    /// </summary>
     public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -27,9 +33,8 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(false, error);
         }
 
-        var cleanName = CleanName(name);
         var now = time.GetUtcNow();
-        var subscriber = await store.TryAddAsync(address, cleanName, SubscriberStatus.Pending, "form", now, cancellationToken)
+        var subscriber = await store.TryAddAsync(address, CleanName(name), SubscriberStatus.Pending, "form", now, cancellationToken)
             ?? await store.FindByEmailAsync(address, cancellationToken);
         if (subscriber is null)
         {
@@ -42,35 +47,9 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(true, "");
         }
 
-        if (subscriber.Status == SubscriberStatus.Unsubscribed)
-        {
-            // Asking again after leaving is allowed, through the same confirmation as the first time.
-            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Pending, now, cancellationToken);
-        }
-
-        if (cleanName.Length > 0 && cleanName != subscriber.Name)
-        {
-            await store.UpdateNameAsync(subscriber.Id, cleanName, cancellationToken);
-        }
-
-        if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
-        {
-            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
-            return new SubscribeOutcome(true, "");
-        }
-
-        var link = ConfirmUrl(subscriber.Id, now);
-        try
-        {
-            await mailer.SendAsync(subscriber.Email, cleanName.Length > 0 ? cleanName : subscriber.Name, link, cancellationToken);
-            SubscribersLog.ConfirmationSent(logger, subscriber.Id);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
-            SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, ex.Message);
-        }
-
+        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time. Whether the mail
+        // went out is not said: the answer must not tell anything about the address.
+        await SendConfirmationAsync(subscriber, now, toOperator: false, cancellationToken);
         return new SubscribeOutcome(true, "");
     }
 
@@ -93,8 +72,8 @@ internal sealed class SubscriptionService(
             return LinkOutcome.Invalid;
         }
 
-        // A confirm link from before an unsubscribe does not bring the address back, also not once the address
-        // asked again and is pending (unsubscribed_at stays until it is confirmed): only a link issued after it left does.
+        // A confirm link from before an unsubscribe does not bring the address back, also not once someone asked
+        // again through the form (the record stays unsubscribed, with its time): only a link issued after it left does.
         if (subscriber.UnsubscribedAt is { } left && left >= issuedAt)
         {
             return LinkOutcome.Invalid;
@@ -140,7 +119,70 @@ internal sealed class SubscriptionService(
     public string UnsubscribeUrl(long subscriberId) =>
         urls.Absolute("/unsubscribe/" + tokens.Create(TokenPurpose.Unsubscribe, subscriberId, DateTimeOffset.UnixEpoch));
 
-    /// <summary>The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once.</summary>
+    /// <summary>
+    /// Mails a confirm link, at most once per Subscribers:ConfirmationInterval per address; a mail that could not be
+    /// sent gives its claim back, so the next request may try again. <paramref name="toOperator"/>: the caller reports
+    /// a failure to the operator, so the log keeps it as a warning with its reason (no stack trace on a CLI's console).
+    /// </summary>
+    private async Task<MailOutcome> SendConfirmationAsync(Subscriber subscriber, DateTimeOffset now, bool toOperator, CancellationToken cancellationToken)
+    {
+        if (!await store.TryClaimConfirmationAsync(subscriber.Id, now, now - options.Value.ConfirmationInterval, cancellationToken))
+        {
+            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
+            return new MailOutcome(ConfirmationMail.RecentlySent, "");
+        }
+
+        var link = ConfirmUrl(subscriber.Id, LinkIssuedAt(subscriber, now));
+        try
+        {
+            await mailer.SendAsync(subscriber.Email, subscriber.Name, link, cancellationToken);
+            SubscribersLog.ConfirmationSent(logger, subscriber.Id);
+            return new MailOutcome(ConfirmationMail.Sent, "");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
+            var reason = FailureReason(ex);
+            if (toOperator)
+            {
+                SubscribersLog.ConfirmationNotSent(logger, subscriber.Id, reason);
+            }
+            else
+            {
+                SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, reason);
+            }
+
+            return new MailOutcome(ConfirmationMail.Failed, reason);
+        }
+    }
+
+    /// <summary>
+    /// Why a mail did not go out, in one line: the mail server's reply or the connection error (as a digest delivery
+    /// records it), or for the pickup folder the file system's own message.
+    /// </summary>
+    private static string FailureReason(Exception exception)
+    {
+        var fileSystem = exception is UnauthorizedAccessException
+            || (exception is IOException && exception.GetType().Namespace == typeof(IOException).Namespace && exception.InnerException is null);
+        var reason = fileSystem ? exception.Message : SmtpFailure.Classify(exception).Reason;
+        return reason.TrimEnd('.', ' ');
+    }
+
+    /// <summary>
+    /// When a new confirm link reads as issued. Links carry whole seconds and <see cref="ConfirmAsync"/> refuses one
+    /// not issued after the address left, so a link mailed within the second of an unsubscribe reads as of the next second.
+    /// </summary>
+    private static DateTimeOffset LinkIssuedAt(Subscriber subscriber, DateTimeOffset now) =>
+        subscriber.UnsubscribedAt is { } left && DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()) <= left
+            ? DateTimeOffset.FromUnixTimeSeconds(left.ToUnixTimeSeconds() + 1)
+            : now;
+
+    /// <summary>
+    /// The operator adds an address (CLI or admin); with <paramref name="confirmed"/> it is active at once, else it is
+    /// pending and a confirm link is mailed, the outcome saying whether it went out. For an address already pending,
+    /// the confirm link is mailed again (within the same interval as the form's), or <paramref name="confirmed"/>
+    /// makes it active; an active or unsubscribed address is left as it is.
+    /// </summary>
     public async Task<AddOutcome> AddAsync(string email, string? name, bool confirmed, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -148,24 +190,42 @@ internal sealed class SubscriptionService(
             return new AddOutcome(AddResult.Invalid, null, error);
         }
 
+        var now = time.GetUtcNow();
         var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
-        var added = await store.TryAddAsync(address, CleanName(name), status, "operator", time.GetUtcNow(), cancellationToken);
+        var added = await store.TryAddAsync(address, CleanName(name), status, "operator", now, cancellationToken);
         if (added is null)
         {
             var known = await store.FindByEmailAsync(address, cancellationToken);
-            return new AddOutcome(known?.Status == SubscriberStatus.Unsubscribed ? AddResult.Unsubscribed : AddResult.Known, known, "");
+            switch (known?.Status)
+            {
+                case SubscriberStatus.Unsubscribed:
+                    return new AddOutcome(AddResult.Unsubscribed, known, "");
+                case SubscriberStatus.Pending when confirmed:
+                    await store.SetStatusAsync(known.Id, SubscriberStatus.Active, now, cancellationToken);
+                    SubscribersLog.ActivatedByOperator(logger, known.Id);
+                    return new AddOutcome(AddResult.Activated, await store.FindAsync(known.Id, cancellationToken) ?? known, "");
+                case SubscriberStatus.Pending:
+                    var again = await SendConfirmationAsync(known, now, toOperator: true, cancellationToken);
+                    return new AddOutcome(AddResult.Known, known, "", again.Mail, again.Reason);
+                default:
+                    return new AddOutcome(AddResult.Known, known, "");
+            }
         }
 
         SubscribersLog.Added(logger, added.Id, "operator", SubscriberStore.StatusText(status));
-        if (!confirmed)
+        if (confirmed)
         {
-            await SubscribeAsync(address, name, cancellationToken);
+            return new AddOutcome(AddResult.Added, added, "");
         }
 
-        return new AddOutcome(AddResult.Added, added, "");
+        var mail = await SendConfirmationAsync(added, now, toOperator: true, cancellationToken);
+        return new AddOutcome(AddResult.Added, added, "", mail.Mail, mail.Reason);
     }
 
-    /// <summary>The operator removes an address: it is kept as unsubscribed, so it gets no mail and no import brings it back.</summary>
+    /// <summary>
+    /// The operator removes an address: it is kept as unsubscribed, so it gets no mail and no import brings it back. Returns
+    /// the row as stored, with the time it left (the first time, for an address that had left already).
+    /// </summary>
     public async Task<Subscriber?> RemoveAsync(string email, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out _))
@@ -181,11 +241,14 @@ internal sealed class SubscriptionService(
 
         if (subscriber.Status != SubscriberStatus.Unsubscribed)
         {
-            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Unsubscribed, time.GetUtcNow(), cancellationToken);
+            var now = time.GetUtcNow();
+            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Unsubscribed, now, cancellationToken);
             SubscribersLog.Unsubscribed(logger, subscriber.Id, "operator");
+            subscriber = subscriber with { Status = SubscriberStatus.Unsubscribed, UnsubscribedAt = now };
         }
 
-        return subscriber with { Status = SubscriberStatus.Unsubscribed };
+        // Read back, so the answer carries the row as the database holds it, its unsubscribe time included.
+        return await store.FindAsync(subscriber.Id, cancellationToken) ?? subscriber;
     }
 
     /// <summary>Names go into mail headers and pages: one line, no control characters, at most 200 characters.</summary>
@@ -215,9 +278,34 @@ internal enum LinkOutcome
 internal enum AddResult
 {
     Added,
+
+    /// <summary>Known already; for a pending address, <see cref="AddOutcome.Mail"/> tells about the confirm link mailed again.</summary>
     Known,
+
+    /// <summary>Was pending; the operator confirmed it, so it is active now.</summary>
+    Activated,
     Unsubscribed,
     Invalid,
 }
 
-internal sealed record AddOutcome(AddResult Result, Subscriber? Subscriber, string Error);
+/// <summary>What became of the confirmation mail of an operator's add.</summary>
+internal enum ConfirmationMail
+{
+    /// <summary>None was due: the address was added or made active, or it is active or unsubscribed.</summary>
+    NotNeeded,
+
+    /// <summary>Handed to the mail server or written to the pickup folder.</summary>
+    Sent,
+
+    /// <summary>Not sent now: one went out within Subscribers:ConfirmationInterval.</summary>
+    RecentlySent,
+
+    /// <summary>Could not be sent; <see cref="AddOutcome.MailError"/> says why. The subscriber stays pending.</summary>
+    Failed,
+}
+
+/// <param name="Mail">The confirmation mail, for an address added or known as pending.</param>
+/// <param name="MailError">Why the confirmation mail could not be sent, when <paramref name="Mail"/> is Failed.</param>
+internal sealed record AddOutcome(AddResult Result, Subscriber? Subscriber, string Error, ConfirmationMail Mail = ConfirmationMail.NotNeeded, string MailError = "");
+
+internal readonly record struct MailOutcome(ConfirmationMail Mail, string Reason);

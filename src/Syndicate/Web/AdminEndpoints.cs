@@ -225,7 +225,9 @@ internal static class AdminEndpoints
         var outcome = await service.AddAsync(email, name, confirmed, cancellationToken);
         return outcome.Result switch
         {
-            AddResult.Added => Results.Json(Json(outcome.Subscriber!), statusCode: StatusCodes.Status201Created),
+            AddResult.Added => Results.Json(Json(outcome), statusCode: StatusCodes.Status201Created),
+            AddResult.Activated => Results.Json(Json(outcome)),
+            AddResult.Known when outcome.Mail != ConfirmationMail.NotNeeded => Results.Json(Json(outcome)),
             AddResult.Invalid => Problem(StatusCodes.Status400BadRequest, $"Not added: {outcome.Error}."),
             AddResult.Unsubscribed => Problem(StatusCodes.Status409Conflict,
                 $"{outcome.Subscriber?.Email} unsubscribed earlier and is kept as a suppression; only the subscriber can subscribe again."),
@@ -334,6 +336,34 @@ internal static class AdminEndpoints
         confirmedAt = s.ConfirmedAt,
         unsubscribedAt = s.UnsubscribedAt,
     };
+
+    /// <summary>
+    /// An added (or pending, or made active) subscriber with what became of its confirmation mail: confirmationMail is
+    /// sent, failed (with confirmationMailError), recentlySent (one went out within Subscribers:ConfirmationInterval) or notNeeded.
+    /// </summary>
+    private static object Json(AddOutcome outcome)
+    {
+        var s = outcome.Subscriber!;
+        return new
+        {
+            id = s.Id,
+            email = s.Email,
+            name = s.Name,
+            status = SubscriberStore.StatusText(s.Status),
+            source = s.Source,
+            createdAt = s.CreatedAt,
+            confirmedAt = s.ConfirmedAt,
+            unsubscribedAt = s.UnsubscribedAt,
+            confirmationMail = outcome.Mail switch
+            {
+                ConfirmationMail.Sent => "sent",
+                ConfirmationMail.Failed => "failed",
+                ConfirmationMail.RecentlySent => "recentlySent",
+                _ => "notNeeded",
+            },
+            confirmationMailError = outcome.Mail == ConfirmationMail.Failed ? outcome.MailError : null,
+        };
+    }
 
     private static object Json(ImportReport report) => new
     {

@@ -79,6 +79,65 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task Subscribers_AddWhileTheMailServerRefuses_CreatedPendingAndTheAnswerSaysTheMailWasNotSent()
+    {
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(1);
+        await site.StartAsync();
+        site.Server.Reply("bo@example.test", 550, "No such user here");
+
+        var added = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test", name = "Bo" }), HttpStatusCode.Created);
+
+        Assert.Equal(("bo@example.test", "pending", "failed"),
+            (added.GetProperty("email").GetString(), added.GetProperty("status").GetString(), added.GetProperty("confirmationMail").GetString()));
+        var reason = added.GetProperty("confirmationMailError").GetString();
+        Assert.StartsWith("550 No such user here", reason, StringComparison.Ordinal);
+        Assert.EndsWith("(recipient bo@example.test)", reason, StringComparison.Ordinal);
+        Assert.Empty(site.Server.Messages);
+
+        // Once the server takes the address, posting it again sends the confirmation mail.
+        site.Accept("bo@example.test");
+        var again = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test" }), HttpStatusCode.OK);
+        Assert.Equal(("pending", "sent", JsonValueKind.Null),
+            (again.GetProperty("status").GetString(), again.GetProperty("confirmationMail").GetString(), again.GetProperty("confirmationMailError").ValueKind));
+        Assert.Equal(new Dictionary<string, int> { ["bo@example.test"] = 1 }, site.CopiesByRecipient());
+
+        var other = await AdminSite.JsonAsync(await site.PostJsonAsync("/admin/subscribers", new { email = "cy@example.test" }), HttpStatusCode.Created);
+        Assert.Equal("sent", other.GetProperty("confirmationMail").GetString());
+        var confirmed = await AdminSite.JsonAsync(
+            await site.PostJsonAsync("/admin/subscribers", new { email = "bo@example.test", confirmed = true }), HttpStatusCode.OK);
+        Assert.Equal(("active", "notNeeded"), (confirmed.GetProperty("status").GetString(), confirmed.GetProperty("confirmationMail").GetString()));
+        Assert.Equal(2, site.Server.Messages.Count);
+    }
+
+    [Fact]
+    public async Task Subscribers_Delete_AnswersWithTheStoredUnsubscribeTime()
+    {
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(2);
+        await site.StartAsync();
+        var before = DateTimeOffset.UtcNow;
+
+        var removed = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers?email=" + AdminSite.Subscriber(1)), HttpStatusCode.OK);
+        var removedByPath = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers/" + AdminSite.Subscriber(2)), HttpStatusCode.OK);
+        var removedAgain = await AdminSite.JsonAsync(
+            await site.SendAsync(HttpMethod.Delete, "/admin/subscribers?email=" + AdminSite.Subscriber(1)), HttpStatusCode.OK);
+
+        var listed = await AdminSite.JsonAsync(await site.GetAsync("/admin/subscribers?status=unsubscribed"), HttpStatusCode.OK);
+        var stored = listed.EnumerateArray().ToDictionary(s => s.GetProperty("email").GetString()!, s => s.GetProperty("unsubscribedAt").GetDateTimeOffset());
+        Assert.Equal(2, stored.Count);
+        foreach (var (answer, email) in new[] { (removed, AdminSite.Subscriber(1)), (removedByPath, AdminSite.Subscriber(2)), (removedAgain, AdminSite.Subscriber(1)) })
+        {
+            Assert.Equal("unsubscribed", answer.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.String, answer.GetProperty("unsubscribedAt").ValueKind);
+            Assert.Equal(stored[email], answer.GetProperty("unsubscribedAt").GetDateTimeOffset());
+            Assert.InRange(stored[email], before, DateTimeOffset.UtcNow);
+        }
+    }
+
+    [Fact]
     public async Task Subscribers_ImportSmallCsv_ReportAtOnce()
     {
         await using var site = await AdminSite.CreateAsync();

@@ -20,7 +20,11 @@ internal static class SyndicateCli
     /// <summary>Settings that would leak from the test's environment into the child's configuration.</summary>
     private static readonly string[] InheritedOverrides = ["Site__", "Posts__", "Feeds__", "Storage__", "Urls", "ASPNETCORE_", "DOTNET_ENVIRONMENT"];
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, params string[] arguments)
+    public static Task<CliResult> RunAsync(string workingDirectory, params string[] arguments) =>
+        RunAsync(workingDirectory, null, arguments);
+
+    /// <param name="environment">Variables set for the child only, e.g. <c>Mail__Smtp__Port</c>, over appsettings.json.</param>
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -38,6 +42,11 @@ internal static class SyndicateCli
         foreach (var key in start.Environment.Keys.Where(key => InheritedOverrides.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))).ToList())
         {
             start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");

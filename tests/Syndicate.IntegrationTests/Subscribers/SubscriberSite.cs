@@ -79,6 +79,14 @@ internal sealed class SubscriberSite : IDisposable
         return rows.Count == 0 ? null : rows.Single();
     }
 
+    /// <summary>The stored unsubscribe time of an address, as the database holds it (null while it has not left).</summary>
+    public string? UnsubscribedAt(string email)
+    {
+        using var connection = Site.Database.Open(readOnly: true);
+        return connection.ExecuteScalar<string?>(
+            "SELECT unsubscribed_at FROM subscribers WHERE email_key = @key", new { key = email.ToLowerInvariant() });
+    }
+
     public long RowCount()
     {
         if (!Exists())

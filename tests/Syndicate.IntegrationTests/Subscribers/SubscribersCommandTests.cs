@@ -49,6 +49,52 @@ public sealed class SubscribersCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AddWithoutConfirmed_MailServerDown_SaysTheMailWasNotSentAndWhatToDo_ExitsOne_AndAddingAgainSendsIt()
+    {
+        var add = await RunAsync(MailServerDown(), "subscribers", "add", "bob@example.org", "--name", "Bob");
+
+        Assert.True(add.ExitCode == 1, add.ToString());
+        var id = _site.Row("bob@example.org")!.Value.Id;
+        Assert.Equal((id, "pending", "Bob"), _site.Row("bob@example.org"));
+        Assert.Empty(_site.MailFiles());
+        Assert.DoesNotContain("mail was sent", add.Output + add.Error, StringComparison.Ordinal);
+        Assert.Contains($"Added bob@example.org (id {id}) as pending, but the confirmation mail could not be sent: connection failed: Connection refused.",
+            add.Error, StringComparison.Ordinal);
+        Assert.Contains("Mail settings", add.Error, StringComparison.Ordinal);
+        Assert.Contains("subscribers add bob@example.org --confirmed", add.Error, StringComparison.Ordinal);
+        Assert.Contains("subscribe form", add.Error, StringComparison.Ordinal);
+        // An expected failure, told in sentences: no exception, no stack trace.
+        Assert.DoesNotContain("Exception", add.Output + add.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", add.Output + add.Error, StringComparison.Ordinal);
+
+        // With mail working again (the pickup folder of appsettings.json), adding the pending address again sends the mail.
+        var again = await RunAsync("subscribers", "add", "bob@example.org");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains($"bob@example.org is already known (id {id}, pending); a confirmation mail was sent again.", again.Output, StringComparison.Ordinal);
+        var mail = Assert.Single(_site.Mails());
+        Assert.Equal(("bob@example.org", "Bob"), (mail.To.Mailboxes.Single().Address, mail.To.Mailboxes.Single().Name));
+        Assert.True(_site.Tokens.TryRead(SubscriberSite.ConfirmToken(mail), Syndicate.Subscribers.TokenPurpose.Confirm, out var confirmId, out _));
+        Assert.Equal(id, confirmId);
+        Assert.Equal("pending", _site.Row("bob@example.org")?.Status);
+    }
+
+    [Fact]
+    public async Task AddConfirmed_AfterTheConfirmationMailFailed_MakesThePendingAddressActive()
+    {
+        var add = await RunAsync(MailServerDown(), "subscribers", "add", "bob@example.org");
+        Assert.True(add.ExitCode == 1, add.ToString());
+
+        var confirmed = await RunAsync("subscribers", "add", "bob@example.org", "--confirmed");
+
+        Assert.True(confirmed.ExitCode == 0, confirmed.ToString());
+        var id = _site.Row("bob@example.org")!.Value.Id;
+        Assert.Contains($"bob@example.org (id {id}) was pending and is now active.", confirmed.Output, StringComparison.Ordinal);
+        Assert.Equal("active", _site.Row("bob@example.org")?.Status);
+        Assert.Empty(_site.MailFiles());
+    }
+
+    [Fact]
     public async Task Remove_KnownAddressUnsubscribed_UnknownExitsOne()
     {
         await RunAsync("subscribers", "add", "ann@example.org", "--confirmed");
@@ -170,9 +216,26 @@ public sealed class SubscribersCommandTests : IDisposable
         Assert.Contains("pending, active or unsubscribed", result.Error, StringComparison.Ordinal);
     }
 
-    private async Task<CliResult> RunAsync(params string[] arguments)
+    /// <summary>Mail by SMTP to a loopback port nobody listens on, over the site's appsettings.json.</summary>
+    private static Dictionary<string, string?> MailServerDown()
     {
-        var result = await SyndicateCli.RunAsync(_site.Root, arguments);
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Dictionary<string, string?>
+        {
+            ["Mail__Mode"] = "Smtp",
+            ["Mail__Smtp__Host"] = "127.0.0.1",
+            ["Mail__Smtp__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    private Task<CliResult> RunAsync(params string[] arguments) => RunAsync(null, arguments);
+
+    private async Task<CliResult> RunAsync(Dictionary<string, string?>? environment, params string[] arguments)
+    {
+        var result = await SyndicateCli.RunAsync(_site.Root, environment, arguments);
         TestContext.Current.TestOutputHelper?.WriteLine($"$ syndicate {string.Join(' ', arguments)}\n{result}");
         return result;
     }

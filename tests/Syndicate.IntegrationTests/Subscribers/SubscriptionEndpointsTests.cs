@@ -141,6 +141,53 @@ public sealed class SubscriptionEndpointsTests : IDisposable
         Assert.Equal(unknownJson, pendingJson);
     }
 
+    [Fact]
+    public async Task PostSubscribe_UnsubscribedAddressWithAnotherName_SameAnswerRowUnchangedAndOnlyTheMailedLinkBringsItBack()
+    {
+        // No wait between confirmation mails, so the request after the unsubscribe mails a link at once.
+        var settings = _site.Settings();
+        settings["Subscribers:ConfirmationInterval"] = "00:00:00";
+        await using var service = await RunningService.StartAsync(_site.Site, settings);
+        using (await PostFormAsync(service, "ann@example.org", "Ann Lee"))
+        {
+        }
+
+        using (await service.GetAsync("/confirm/" + SubscriberSite.ConfirmToken(Assert.Single(_site.Mails()))))
+        {
+        }
+
+        var id = _site.Row("ann@example.org")!.Value.Id;
+        using (await service.SendAsync(HttpMethod.Post, "/unsubscribe/" + _site.Tokens.Create(TokenPurpose.Unsubscribe, id, DateTimeOffset.UnixEpoch),
+            request => request.Content = new FormUrlEncodedContent([new("List-Unsubscribe", "One-Click")])))
+        {
+        }
+
+        var left = _site.UnsubscribedAt("ann@example.org");
+        Assert.NotNull(left);
+        Assert.Equal((id, "unsubscribed", "Ann Lee"), _site.Row("ann@example.org"));
+
+        var unknownForm = await AnswerAsync(await PostFormAsync(service, "someone-new@example.org", "Mallory"));
+        var goneForm = await AnswerAsync(await PostFormAsync(service, "ANN@example.org", "Mallory"));
+        var unknownJson = await AnswerAsync(await PostJsonAsync(service, new { email = "someone-else@example.org", name = "Mallory" }));
+        var goneJson = await AnswerAsync(await PostJsonAsync(service, new { email = "ann@example.org", name = "Mallory" }));
+
+        Assert.Equal(unknownForm, goneForm);
+        Assert.Equal(unknownJson, goneJson);
+        Assert.Equal((id, "unsubscribed", "Ann Lee"), _site.Row("ann@example.org"));
+        Assert.Equal(left, _site.UnsubscribedAt("ann@example.org"));
+        var toAnn = _site.Mails().Where(m => m.To.Mailboxes.Single().Address.Equals("ann@example.org", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal(3, toAnn.Count);
+        Assert.All(toAnn, mail => Assert.Equal("Ann Lee", mail.To.Mailboxes.Single().Name));
+
+        // The owner follows the newest link: active again, under the name she gave.
+        using var confirm = await service.GetAsync("/confirm/" + SubscriberSite.ConfirmToken(toAnn[^1]));
+
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Contains("confirmed", await confirm.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+        Assert.Equal((id, "active", "Ann Lee"), _site.Row("ann@example.org"));
+        Assert.Null(_site.UnsubscribedAt("ann@example.org"));
+    }
+
     [Theory]
     [InlineData("not-an-address", "'not-an-address' is not a valid email address")]
     [InlineData("ann@localhost", "'ann@localhost' is not a valid email address")]

@@ -99,19 +99,64 @@ public sealed class SubscriptionServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task SubscribeAsync_UnsubscribedAddress_BackToPendingWithOneConfirmationMail()
+    public async Task SubscribeAsync_UnsubscribedAddress_StaysUnsubscribedWithItsNameUntilTheMailedLinkIsFollowed()
     {
-        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        await Service.AddAsync("ann@example.org", "Ann", confirmed: true, Cancel);
         await Service.RemoveAsync("ann@example.org", Cancel);
+        var left = await _harness.RowAsync("ann@example.org");
         _harness.Time.Advance(TimeSpan.FromDays(1));
+        var askedAt = _harness.Time.GetUtcNow();
 
-        var outcome = await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        // Anyone may type the address into the form, with a name of their own.
+        var outcome = await Service.SubscribeAsync("ANN@example.org", "Mallory", Cancel);
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
-        Assert.Equal(1, await _harness.CountRowsAsync());
-        Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("ann@example.org")).Status);
+        Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
+        Assert.Equal([left.Id], (await _harness.Store.ListAsync(SubscriberStatus.Unsubscribed, Cancel)).Select(s => s.Id));
         var mail = Assert.Single(_harness.Mails);
+        Assert.Equal(("ann@example.org", "Ann"), (mail.To.Mailboxes.Single().Address, mail.To.Mailboxes.Single().Name));
+
+        // Asking again within the interval sends nothing more and still changes nothing.
+        _harness.Time.Advance(TimeSpan.FromMinutes(30));
+        await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+        Assert.Single(_harness.Transport.Messages);
+        Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
+
+        // The owner follows the link: active again, under the stored name.
+        _harness.Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(mail), Cancel));
+        var back = await _harness.RowAsync("ann@example.org");
+        Assert.Equal((SubscriberStatus.Active, "Ann", (DateTimeOffset?)null), (back.Status, back.Name, back.UnsubscribedAt));
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_PendingAddressWithAnotherName_StoredNameKeptAndUsedInTheNextMail()
+    {
+        await Service.SubscribeAsync("ann@example.org", "Ann", Cancel);
+        _harness.Time.Advance(TimeSpan.FromHours(2));
+
+        var outcome = await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal((SubscriberStatus.Pending, "Ann"), (row.Status, row.Name));
+        Assert.Equal(2, _harness.Mails.Count);
+        Assert.Equal("Ann", _harness.Mails[1].To.Mailboxes.Single().Name);
+    }
+
+    [Fact]
+    public async Task ConfirmAsync_LinkAskedForWithinTheSameSecondAsTheUnsubscribe_Done()
+    {
+        // Links carry whole seconds; one mailed after the unsubscribe still reads as issued after it.
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
+        await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        var outcome = await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails)), Cancel);
+
+        Assert.Equal(LinkOutcome.Done, outcome);
         Assert.Equal(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
     }
 
@@ -285,7 +330,7 @@ public sealed class SubscriptionServiceTests : IDisposable
         var outcome = await Service.ConfirmAsync(oldToken, Cancel);
 
         Assert.Equal(LinkOutcome.Invalid, outcome);
-        Assert.NotEqual(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+        Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("ann@example.org")).Status);
     }
 
     [Fact]
@@ -327,7 +372,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     {
         var outcome = await Service.AddAsync("Bob@Example.org", "Bob", confirmed: true, Cancel);
 
-        Assert.Equal(AddResult.Added, outcome.Result);
+        Assert.Equal((AddResult.Added, ConfirmationMail.NotNeeded), (outcome.Result, outcome.Mail));
         var row = await _harness.RowAsync("bob@example.org");
         Assert.Equal((SubscriberStatus.Active, "operator", "Bob"), (row.Status, row.Source, row.Name));
         Assert.Empty(_harness.Transport.Messages);
@@ -338,9 +383,57 @@ public sealed class SubscriptionServiceTests : IDisposable
     {
         var outcome = await Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
 
-        Assert.Equal(AddResult.Added, outcome.Result);
+        Assert.Equal((AddResult.Added, ConfirmationMail.Sent, ""), (outcome.Result, outcome.Mail, outcome.MailError));
         Assert.Equal(SubscriberStatus.Pending, (await _harness.RowAsync("bob@example.org")).Status);
         Assert.Single(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task AddAsync_NotConfirmedAndTheMailFails_AddedPendingAndTheOutcomeSaysWhy()
+    {
+        using var harness = new FailingHarness();
+
+        var outcome = await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+
+        Assert.Equal((AddResult.Added, ConfirmationMail.Failed, "connection refused"), (outcome.Result, outcome.Mail, outcome.MailError));
+        var row = await harness.Inner.RowAsync("bob@example.org");
+        Assert.Equal((SubscriberStatus.Pending, "Bob", (DateTimeOffset?)null), (row.Status, row.Name, row.ConfirmationSentAt));
+        Assert.Equal(row.Id, outcome.Subscriber!.Id);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownPendingAfterAFailedMail_SendsItNowAndThenNotAgainWithinTheInterval()
+    {
+        using var harness = new FailingHarness();
+        await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+        var service = harness.Inner.Service;
+
+        var again = await service.AddAsync("bob@example.org", "", confirmed: false, Cancel);
+        harness.Inner.Time.Advance(TimeSpan.FromMinutes(30));
+        var soon = await service.AddAsync("bob@example.org", "", confirmed: false, Cancel);
+
+        Assert.Equal((AddResult.Known, ConfirmationMail.Sent), (again.Result, again.Mail));
+        Assert.Equal((AddResult.Known, ConfirmationMail.RecentlySent), (soon.Result, soon.Mail));
+        var mail = Assert.Single(harness.Inner.Mails);
+        Assert.Equal(("bob@example.org", "Bob"), (mail.To.Mailboxes.Single().Address, mail.To.Mailboxes.Single().Name));
+        Assert.Equal(LinkOutcome.Done, await service.ConfirmAsync(SubscribersHarness.ConfirmToken(mail), Cancel));
+        Assert.Equal(SubscriberStatus.Active, (await harness.Inner.RowAsync("bob@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task AddAsync_KnownPendingConfirmed_ActiveWithoutMail()
+    {
+        using var harness = new FailingHarness();
+        await harness.Service.AddAsync("bob@example.org", "Bob", confirmed: false, Cancel);
+        harness.Inner.Time.Advance(TimeSpan.FromMinutes(5));
+
+        var outcome = await harness.Inner.Service.AddAsync("bob@example.org", "", confirmed: true, Cancel);
+
+        Assert.Equal((AddResult.Activated, ConfirmationMail.NotNeeded), (outcome.Result, outcome.Mail));
+        var row = await harness.Inner.RowAsync("bob@example.org");
+        Assert.Equal(row, outcome.Subscriber);
+        Assert.Equal((SubscriberStatus.Active, harness.Inner.Time.GetUtcNow()), (row.Status, row.ConfirmedAt));
+        Assert.Empty(harness.Inner.Transport.Messages);
     }
 
     [Fact]
@@ -369,6 +462,23 @@ public sealed class SubscriptionServiceTests : IDisposable
         Assert.Equal(SubscriberStatus.Unsubscribed, (await _harness.RowAsync("ann@example.org")).Status);
         Assert.Null(await Service.RemoveAsync("nobody@example.org", Cancel));
         Assert.Equal(1, await _harness.CountRowsAsync());
+    }
+
+    [Fact]
+    public async Task RemoveAsync_ReturnsTheStoredUnsubscribeTime_AndTheFirstOneWhenRemovedAgain()
+    {
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+        _harness.Time.Advance(TimeSpan.FromDays(3) + TimeSpan.FromMilliseconds(250));
+        var leftAt = _harness.Time.GetUtcNow();
+
+        var removed = await Service.RemoveAsync("ann@example.org", Cancel);
+        _harness.Time.Advance(TimeSpan.FromDays(1));
+        var again = await Service.RemoveAsync("ann@example.org", Cancel);
+
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal(leftAt, row.UnsubscribedAt);
+        Assert.Equal(row, removed);
+        Assert.Equal(row, again);
     }
 
     [Fact]
