@@ -37,6 +37,9 @@ internal static class SyndicateServices
     /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
     public static IServiceCollection AddSyndicateService(this IServiceCollection services, IConfiguration configuration)
     {
+        // Urls is Kestrel's, read when it binds, after every other part has started: checked at start with the other settings.
+        services.AddOptions<ServerUrlsOptions>().Configure<IConfiguration>((options, settings) => options.Urls = ServerUrls.Effective(settings)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerUrlsOptions>, ServerUrlsOptionsValidator>();
         services.AddHostedService<DatabaseStartup>();
         // Only the service schedules: a CLI verb never starts Quartz.
         services.AddScheduling(configuration);

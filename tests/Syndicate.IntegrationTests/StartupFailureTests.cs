@@ -1,0 +1,66 @@
+using Syndicate.IntegrationTests.Infrastructure;
+
+namespace Syndicate.IntegrationTests;
+
+/// <summary>
+/// A setting the service cannot start with stops `serve` (and every verb) with one sentence naming the key and the fix:
+/// no exception, no stack trace, and nothing written before it.
+/// </summary>
+public sealed class StartupFailureTests : IDisposable
+{
+    private readonly TestSite _site = new();
+
+    public void Dispose() => _site.Dispose();
+
+    [Theory]
+    [InlineData("notaurl", "Urls 'notaurl' is not an address to listen on;")]
+    [InlineData("http://127.0.0.1:99999", "Urls 'http://127.0.0.1:99999' has port '99999'; a port is a number from 1 to 65535,")]
+    [InlineData("http://127.0.0.1:abc", "Urls 'http://127.0.0.1:abc' has port 'abc';")]
+    [InlineData("ftp://127.0.0.1:5080", "Urls 'ftp://127.0.0.1:5080' must start with http:// or https://,")]
+    [InlineData("http://127.0.0.1:5080/blog", "Urls 'http://127.0.0.1:5080/blog' has a path;")]
+    [InlineData("http://127.0.0.1:0;http://[::1]:70000", "Urls 'http://[::1]:70000' has port '70000';")]
+    public async Task Serve_UrlsNotAnAddress_NamesUrlsAndTheFix(string urls, string expected)
+    {
+        WriteSettings(new() { ["Urls"] = urls });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "serve");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("Syndicate cannot start: the configuration needs a change.", result.Error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(result.Error), line => line.Contains("Urls", StringComparison.Ordinal) && !line.StartsWith("Settings", StringComparison.Ordinal));
+        Assert.StartsWith(expected, line, StringComparison.Ordinal);
+        Assert.Contains("for example Urls=http://127.0.0.1:", line, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+        Assert.False(Directory.Exists(_site.Output), "nothing is published with a wrong Urls");
+    }
+
+    private static string[] Lines(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static void AssertNoStackTrace(CliResult result)
+    {
+        Assert.DoesNotContain("Exception", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("crit:", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("fail:", result.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>appsettings.json for the site, its posts folder and database, with <paramref name="settings"/> over them.</summary>
+    private void WriteSettings(Dictionary<string, string?> settings)
+    {
+        _site.WritePost("2026-05-01-first.md", "First post");
+        var all = new Dictionary<string, string?>(_site.Database.Settings)
+        {
+            ["Site:BaseUrl"] = TestSite.BaseUrl,
+            ["Posts:Folder"] = "posts",
+            ["Feeds:OutputFolder"] = "out",
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        AppSettingsFile.Write(_site.Root, all);
+    }
+}
