@@ -1,4 +1,7 @@
+using System.Net;
+using System.Net.Sockets;
 using Syndicate.IntegrationTests.Infrastructure;
+using Syndicate.Testing;
 
 namespace Syndicate.IntegrationTests;
 
@@ -11,6 +14,31 @@ public sealed class StartupFailureTests : IDisposable
     private readonly TestSite _site = new();
 
     public void Dispose() => _site.Dispose();
+
+    [Fact]
+    public async Task Serve_PortInUse_OneSentenceNamingUrlsAndNothingTouched()
+    {
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var address = $"http://127.0.0.1:{((IPEndPoint)other.LocalEndpoint).Port}";
+        WriteSettings(new() { ["Urls"] = address });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "serve");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(Lines(result.Error));
+        Assert.Equal(
+            $"Syndicate cannot start: cannot listen on {address}: another program already listens there; set Urls to a free address, for example Urls=http://127.0.0.1:5081.",
+            line);
+        AssertNoStackTrace(result);
+        Assert.True(Lines(result.Output).Length <= 2, result.ToString());
+        // Stopped before the database (and the schedule in it) and the feed files were touched.
+        Assert.False(Directory.Exists(_site.Output), "no feed files are written when the port is taken");
+        if (!TestDatabase.IsPostgres)
+        {
+            Assert.False(File.Exists(_site.DatabaseFile), "the database is not opened when the port is taken");
+        }
+    }
 
     [Theory]
     [InlineData("notaurl", "Urls 'notaurl' is not an address to listen on;")]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,7 @@ internal sealed class ServerUrlsOptionsValidator : IValidateOptions<ServerUrlsOp
     }
 }
 
-/// <summary>Reads and checks Urls before the server starts, so that a wrong address stops the start with one sentence.</summary>
+/// <summary>Reads and checks Urls before the server starts, so that a wrong or busy address stops the start with one sentence.</summary>
 internal static class ServerUrls
 {
     private const string Example = "for example Urls=http://127.0.0.1:5080";
@@ -115,4 +116,83 @@ internal static class ServerUrls
         url = new ServerUrl(text, address.Host, address.Port, IsPipe: false);
         return true;
     }
+
+    /// <summary>
+    /// The sentence that stops the start when an address in <paramref name="urls"/> cannot be listened on (another
+    /// program holds it, the port needs rights, the machine has no such address), or null when every one can. Each
+    /// address is bound as Kestrel binds it and let go at once, before anything starts: a second service on a busy
+    /// port stops before it touches the database or the feed files.
+    /// </summary>
+    public static string? FindUnavailable(string urls)
+    {
+        foreach (var entry in Split(urls))
+        {
+            if (!TryParse(entry, out var url, out _) || url.IsPipe || url.Port == 0)
+            {
+                continue;
+            }
+
+            if (Unavailable(url) is { } error)
+            {
+                return CannotListen($"cannot listen on {url.Text}: {Reason(error)}");
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The sentence for an address the server could not listen on, <paramref name="problem"/> naming it and why.</summary>
+    public static string CannotListen(string problem) =>
+        $"Syndicate cannot start: {problem.TrimEnd('.')}; set Urls to a free address, for example Urls=http://127.0.0.1:5081.";
+
+    /// <summary>What keeps Kestrel from listening on <paramref name="url"/>, trying the same addresses it tries, in the same order.</summary>
+    private static SocketException? Unavailable(ServerUrl url)
+    {
+        if (url.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // Kestrel listens on both loopbacks and goes on with one of them, unless the port is taken on either.
+            var ipv4 = TryBind(new IPEndPoint(IPAddress.Loopback, url.Port));
+            var ipv6 = TryBind(new IPEndPoint(IPAddress.IPv6Loopback, url.Port));
+            return ipv4?.SocketErrorCode == SocketError.AddressAlreadyInUse ? ipv4
+                : ipv6?.SocketErrorCode == SocketError.AddressAlreadyInUse ? ipv6
+                : ipv6 is not null ? ipv4
+                : null;
+        }
+
+        if (IPAddress.TryParse(url.Host.Trim('[', ']'), out var ip))
+        {
+            return TryBind(new IPEndPoint(ip, url.Port));
+        }
+
+        // *, + and names: every interface, IPv6 and IPv4 on one socket, or IPv4 alone where IPv6 is not to be had.
+        var any = TryBind(new IPEndPoint(IPAddress.IPv6Any, url.Port));
+        return any is null || any.SocketErrorCode == SocketError.AddressAlreadyInUse ? any : TryBind(new IPEndPoint(IPAddress.Any, url.Port));
+    }
+
+    private static SocketException? TryBind(IPEndPoint endpoint)
+    {
+        try
+        {
+            using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            if (endpoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(endpoint);
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            return ex;
+        }
+    }
+
+    private static string Reason(SocketException error) => error.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => "another program already listens there",
+        SocketError.AccessDenied => "this user may not listen on that port (ports below 1024 need extra rights)",
+        SocketError.AddressNotAvailable => "this machine has no such address",
+        _ => error.Message,
+    };
 }
