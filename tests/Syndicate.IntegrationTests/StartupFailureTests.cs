@@ -62,6 +62,45 @@ public sealed class StartupFailureTests : IDisposable
         Assert.False(Directory.Exists(_site.Output), "nothing is published with a wrong Urls");
     }
 
+    [Theory]
+    [InlineData("serve", "Mail:Smtp:Port", "abc", "must be a whole number (digits only, no units).")]
+    [InlineData("serve", "Posts:RescanInterval", "30s", "must be a time span written hours:minutes:seconds, such as 00:00:30")]
+    [InlineData("build", "Posts:MaxFileBytes", "5MB", "must be a whole number (digits only, no units).")]
+    [InlineData("build", "Posts:RescanInterval", "abc", "must be a time span written hours:minutes:seconds, such as 00:00:30")]
+    [InlineData("status", "Mail:Smtp:MessagesPerSecond", "fast", "must be a number, such as 2.5")]
+    [InlineData("digest list", "Digest:RetryDelay", "abc", "must be a time span")]
+    [InlineData("subscribers list", "Mail:Smtp:Port", "99999999999", "is out of range; it must be a whole number from -2147483648 to 2147483647.")]
+    public async Task Verb_ValueOfTheWrongType_NamesKeyValueAndWhatIsExpected(string verb, string key, string value, string expected)
+    {
+        WriteSettings(new() { [key] = value });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, verb.Split(' '));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("Syndicate cannot start: the configuration needs a change.", result.Error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(result.Error), line => line.Contains(key, StringComparison.Ordinal));
+        Assert.StartsWith($"{key} '{value}' ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Failed to convert", result.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+    }
+
+    [Fact]
+    public async Task Serve_WrongTypesAndWrongValuesInSeveralSections_NamesEveryOne()
+    {
+        WriteSettings(new() { ["Mail:Smtp:Port"] = "abc", ["Posts:MaxFileBytes"] = "abc", ["Site:BaseUrl"] = "blog.example.test", ["Urls"] = "notaurl" });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "serve");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        foreach (var key in new[] { "Mail:Smtp:Port 'abc'", "Posts:MaxFileBytes 'abc'", "Site:BaseUrl", "Urls 'notaurl'" })
+        {
+            Assert.Single(Lines(result.Error), line => line.StartsWith(key, StringComparison.Ordinal));
+        }
+
+        AssertNoStackTrace(result);
+    }
+
     private static string[] Lines(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

@@ -23,6 +23,8 @@ internal static class SyndicateServices
     {
         // A clock registered before (a test's) stays.
         services.TryAddSingleton(TimeProvider.System);
+        // A setting that is not of its type (Mail:Smtp:Port=abc) is reported with the other wrong settings, not thrown as it is.
+        services.Replace(ServiceDescriptor.Transient(typeof(IOptionsFactory<>), typeof(ReportingOptionsFactory<>)));
         services.AddSite();
         services.AddPosts();
         services.AddFeeds();
