@@ -23,23 +23,30 @@ internal sealed class DigestResumer(DigestService digests, DatabaseOutage outage
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.ResumeInterval, time);
-        do
+        try
         {
-            try
+            do
             {
-                await digests.ResumeAsync(options.Value.ClaimLease, stoppingToken);
-                outage.Recovered();
+                try
+                {
+                    await digests.ResumeAsync(options.Value.ClaimLease, stoppingToken);
+                    outage.Recovered();
+                }
+                catch (Exception ex) when (Database.IsUnavailable(ex))
+                {
+                    // The database is away for a moment; the next tick tries again and nothing is lost meanwhile.
+                    outage.Failed("resuming unfinished digests", ex);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    DigestsLog.SendStopped(logger, ex, 0, ex.Message);
+                }
             }
-            catch (Exception ex) when (Database.IsUnavailable(ex))
-            {
-                // The database is away for a moment; the next tick tries again and nothing is lost meanwhile.
-                outage.Failed("resuming unfinished digests", ex);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                DigestsLog.SendStopped(logger, ex, 0, ex.Message);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The service stops, or never finished starting (the host then cancels without stopping first): not a failure.
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -169,6 +171,13 @@ internal static class SyndicateProgram
         {
             // Before the host starts: its hosted services would otherwise meet the bad value first.
             ValidateOptions(app.Services);
+            // Also before: the database, the schedule and the feed files are all touched before Kestrel binds.
+            if (ServerUrls.FindUnavailable(ServerUrls.Effective(app.Configuration)) is { } unavailable)
+            {
+                await Console.Error.WriteLineAsync(unavailable);
+                return 1;
+            }
+
             await app.RunAsync(cancellationToken);
             return 0;
         }
@@ -176,9 +185,10 @@ internal static class SyndicateProgram
         {
             return await ExplainAsync(ex);
         }
-        catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException or null && ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+        catch (Exception ex) when (ex is IOException { InnerException: AddressInUseException } or SocketException)
         {
-            await Console.Error.WriteLineAsync($"Syndicate cannot start: {ex.Message}. Set Urls (for example Urls=http://127.0.0.1:5081) to a free address.");
+            // Taken between the check above and the bind: Kestrel's "Failed to bind to address X: address already in use."
+            await Console.Error.WriteLineAsync(ServerUrls.CannotListen(ex.Message));
             return 1;
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or UnauthorizedAccessException)

@@ -23,6 +23,8 @@ internal static class SyndicateServices
     {
         // A clock registered before (a test's) stays.
         services.TryAddSingleton(TimeProvider.System);
+        // A setting that is not of its type (Mail:Smtp:Port=abc) is reported with the other wrong settings, not thrown as it is.
+        services.Replace(ServiceDescriptor.Transient(typeof(IOptionsFactory<>), typeof(ReportingOptionsFactory<>)));
         services.AddSite();
         services.AddPosts();
         services.AddFeeds();
@@ -37,6 +39,9 @@ internal static class SyndicateServices
     /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
     public static IServiceCollection AddSyndicateService(this IServiceCollection services, IConfiguration configuration)
     {
+        // Urls is Kestrel's, read when it binds, after every other part has started: checked at start with the other settings.
+        services.AddOptions<ServerUrlsOptions>().Configure<IConfiguration>((options, settings) => options.Urls = ServerUrls.Effective(settings)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerUrlsOptions>, ServerUrlsOptionsValidator>();
         services.AddHostedService<DatabaseStartup>();
         // Only the service schedules: a CLI verb never starts Quartz.
         services.AddScheduling(configuration);
