@@ -38,7 +38,11 @@ internal sealed class PostsOptionsValidator(Microsoft.Extensions.Hosting.IHostEn
         else
         {
             var full = Path.GetFullPath(options.Folder, environment.ContentRootPath);
-            if (!Directory.Exists(full))
+            if (File.Exists(full))
+            {
+                failures.Add($"Posts:Folder '{options.Folder}' is a file ({full}), not a folder; point Posts:Folder at the folder that holds the posts.");
+            }
+            else if (!Directory.Exists(full))
             {
                 failures.Add($"Posts:Folder '{options.Folder}' does not exist (looked for {full}); create it or point Posts:Folder at the folder of posts.");
             }
