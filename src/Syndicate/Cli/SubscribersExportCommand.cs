@@ -1,10 +1,14 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Storage;
 using Syndicate.Subscribers;
 
 namespace Syndicate.Cli;
 
-/// <summary><c>subscribers export [FILE.csv]</c>: email, name, status and dates as CSV, to a file or standard output.</summary>
+/// <summary>
+/// <c>subscribers export [FILE.csv]</c>: email, name, status and dates as CSV, to a file or standard output. The file is
+/// written beside itself and renamed over it, created readable by its owner only (it lists people's addresses).
+/// </summary>
 internal static class SubscribersExportCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, string? file, TextWriter output, TextWriter error,
@@ -17,14 +21,31 @@ internal static class SubscribersExportCommand
             return 0;
         }
 
-        var temporary = file + ".tmp";
-        int count;
-        await using (var writer = new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (folder is not null && !Directory.Exists(folder))
         {
-            count = await csv.ExportAsync(writer, cancellationToken);
+            await error.WriteLineAsync($"Cannot write {file}: the folder {folder} does not exist; create it or name a file in a folder that does.");
+            return 1;
         }
 
-        File.Move(temporary, file, overwrite: true);
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
+        int count;
+        try
+        {
+            await using (var writer = new StreamWriter(PrivateFiles.CreateFile(temporary), new UTF8Encoding(false)))
+            {
+                count = await csv.ExportAsync(writer, cancellationToken);
+            }
+
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            await error.WriteLineAsync($"Cannot write {file}: {ex.Message.Replace(temporary, file, StringComparison.Ordinal)}");
+            return 1;
+        }
+
         await error.WriteLineAsync($"{count} subscriber(s) written to {file}.");
         return 0;
     }
