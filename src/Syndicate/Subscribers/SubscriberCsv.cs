@@ -67,7 +67,9 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         try
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            // Rows written since the start (for batch commits), and rows read, invalid and repeated ones included (for progress).
             var rows = 0;
+            var read = 0;
             while (await csv.ReadAsync())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -76,6 +78,11 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
                 if (string.IsNullOrWhiteSpace(email) && csv.Parser.Record?.All(string.IsNullOrWhiteSpace) == true)
                 {
                     continue;
+                }
+
+                if (++read % 1000 == 0)
+                {
+                    progress?.Report(read);
                 }
 
                 if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -122,12 +129,11 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
                     await transaction.CommitAsync(cancellationToken);
                     await transaction.DisposeAsync();
                     transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    progress?.Report(rows);
                 }
             }
 
             await transaction.CommitAsync(cancellationToken);
-            progress?.Report(rows);
+            progress?.Report(read);
         }
         finally
         {

@@ -276,6 +276,23 @@ public sealed class SubscriberCsvTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportAsync_InvalidAndRepeatedRows_CountInTheProgressAsRead()
+    {
+        var text = new StringBuilder("email\n");
+        for (var i = 0; i < 1500; i++)
+        {
+            text.Append(i % 3 == 0 ? "not-an-address" : i % 3 == 1 ? "same@example.org" : $"user{i}@example.org").Append('\n');
+        }
+
+        var seen = new List<int>();
+        using var reader = new StreamReader(Write("mixed.csv", text.ToString()));
+        var report = await _harness.Csv.ImportAsync(reader, "mixed.csv", true, new SynchronousProgress(seen), Cancel);
+
+        Assert.Equal((501, 500, 499), (report.Added, report.Invalid.Count, report.Known));
+        Assert.Equal([1000, 1500], seen);
+    }
+
+    [Fact]
     public async Task ExportAsync_HeaderAndOneRowPerSubscriberWithStatusAndDates()
     {
         await _harness.Service.AddAsync("ann@example.org", "Lee, Ann \"A\"", confirmed: true, Cancel);
