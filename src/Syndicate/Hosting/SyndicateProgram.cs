@@ -73,6 +73,19 @@ internal static class SyndicateProgram
         return app;
     }
 
+    /// <summary>A digest id as typed: a whole number above zero, else one sentence saying so (not the parser's type name).</summary>
+    private static long DigestId(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0)
+        {
+            return id;
+        }
+
+        result.AddError($"'{text}' is not a digest id: give the number `digest list` shows, such as 1.");
+        return 0;
+    }
+
     private static Command DigestCommand()
     {
         var digest = new Command("digest", "Send digests now and look at past ones.");
@@ -85,13 +98,13 @@ internal static class SyndicateProgram
         list.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
             DigestListCommand.RunAsync(services, parsed.GetValue(listJson), output, cancel), token));
 
-        var showId = new Argument<long>("id") { Description = "The digest's id, as `digest list` shows it." };
+        var showId = new Argument<long>("id") { Description = "The digest's id, as `digest list` shows it.", CustomParser = DigestId };
         var showJson = new Option<bool>("--json") { Description = "JSON for scripts." };
         var show = new Command("show", "One digest: its posts, counts and failed deliveries with the server's reply.") { showId, showJson };
         show.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) =>
             DigestShowCommand.RunAsync(services, parsed.GetValue(showId), parsed.GetValue(showJson), output, error, cancel), token));
 
-        var resendId = new Argument<long>("id") { Description = "The digest to deliver again." };
+        var resendId = new Argument<long>("id") { Description = "The digest to deliver again.", CustomParser = DigestId };
         var resendFailed = new Option<bool>("--failed-only") { Description = "Only to the subscribers whose delivery failed." };
         var resendTo = new Option<string?>("--to") { Description = "Only to this address." };
         var resendForce = new Option<bool>("--force") { Description = "With --to: send even to an address that unsubscribed or is pending." };

@@ -61,6 +61,21 @@ public sealed class DigestCommandTests
             only.GetProperty("sent").GetInt32(), only.GetProperty("failed").GetInt32(), only.GetProperty("pending").GetInt32()));
     }
 
+    [Theory]
+    [InlineData("show", "abc")]
+    [InlineData("show", "-3")]
+    [InlineData("resend", "0")]
+    public async Task DigestIdNotANumber_OneSentenceAndExitTwo(string verb, string id)
+    {
+        await using var site = await DigestSite.StartAsync();
+
+        var result = await site.RunAsync("digest", verb, id);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"'{id}' is not a digest id: give the number `digest list` shows, such as 1.", result.Output + result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Int64", result.Output + result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SendNow_KilledHalfWay_NextRunResumesEveryoneAtMostInFlightTwice()
     {
