@@ -85,6 +85,13 @@ internal sealed class DigestResender(
                     return ResendOutcome.Refused($"{address} is not a subscriber; add it first with `subscribers add {address}`");
                 }
 
+                // An unsubscribed address receives nothing more, whoever asks: it comes back only by subscribing again.
+                if (row.Value.Status == "unsubscribed")
+                {
+                    return ResendOutcome.Refused(
+                        $"{row.Value.Email} unsubscribed and receives nothing more; it gets digests again only by subscribing again through the form");
+                }
+
                 if (row.Value.Status != "active" && !request.Force)
                 {
                     return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}; add --force to send it a copy anyway");

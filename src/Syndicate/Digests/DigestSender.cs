@@ -188,8 +188,10 @@ internal sealed class DigestSender(
         }
 
         // Read when the batch was claimed, moments ago: an unsubscribe from then on is seen by the next batch.
-        // An operator's forced resend goes to the address whatever its status; everything else only to active subscribers.
-        if (subscriber is null || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
+        // An operator's forced resend also goes to a pending address; everything else only to active subscribers, and
+        // nothing to an address that unsubscribed, even one that did so after the resend was asked for.
+        if (subscriber is null || subscriber.Status == SubscriberStatus.Unsubscribed
+            || (subscriber.Status != SubscriberStatus.Active && delivery.Forced == 0))
         {
             await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Skipped, attempts - 1, time.GetUtcNow(), null, "the subscriber is no longer active"));
             DigestsLog.Skipped(logger, delivery.Id, delivery.SubscriberId);

@@ -107,7 +107,7 @@ internal static class SyndicateProgram
         var resendId = new Argument<long>("id") { Description = "The digest to deliver again.", CustomParser = DigestId };
         var resendFailed = new Option<bool>("--failed-only") { Description = "Only to the subscribers whose delivery failed." };
         var resendTo = new Option<string?>("--to") { Description = "Only to this address." };
-        var resendForce = new Option<bool>("--force") { Description = "With --to: send even to an address that unsubscribed or is pending." };
+        var resendForce = new Option<bool>("--force") { Description = "With --to: send even to an address still pending (never to one that unsubscribed)." };
         var resendDry = new Option<bool>("--dry-run") { Description = "Print who would get a copy, and send nothing." };
         var resendRequest = new Option<string?>("--request-id") { Description = "Makes a repeated request a no-op (default: a new id)." };
         var resend = new Command("resend", "Deliver a digest again: to everyone still active, only to failed deliveries, or to one address.")

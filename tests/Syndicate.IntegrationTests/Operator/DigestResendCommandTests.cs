@@ -104,7 +104,10 @@ public sealed class DigestResendCommandTests
         Assert.True(removed.ExitCode == 0, removed.ToString());
         var refused = await site.RunAsync("digest", "resend", "1", "--to", DigestSite.Address(5));
         Assert.True(refused.ExitCode == 1, refused.ToString());
-        Assert.Contains($"Not resent: {DigestSite.Address(5)} is unsubscribed; add --force", refused.Error, StringComparison.Ordinal);
+        Assert.Contains($"Not resent: {DigestSite.Address(5)} unsubscribed and receives nothing more", refused.Error, StringComparison.Ordinal);
+        var forcedToUnsubscribed = await site.RunAsync("digest", "resend", "1", "--to", DigestSite.Address(5), "--force");
+        Assert.True(forcedToUnsubscribed.ExitCode == 1, forcedToUnsubscribed.ToString());
+        Assert.Contains($"Not resent: {DigestSite.Address(5)} unsubscribed and receives nothing more", forcedToUnsubscribed.Error, StringComparison.Ordinal);
         Assert.Equal(7, site.Server.Messages.Count);
 
         var both = await site.RunAsync("digest", "resend", "1", "--failed-only", "--to", DigestSite.Address(1));
@@ -115,11 +118,18 @@ public sealed class DigestResendCommandTests
         Assert.True(noDigest.ExitCode == 1, noDigest.ToString());
         Assert.Contains("Not resent: there is no digest 9", noDigest.Error, StringComparison.Ordinal);
 
-        // The address as the operator types it: case and spaces do not matter.
-        var forced = await site.RunAsync("digest", "resend", "1", "--to", " S0005@Example.TEST ", "--force");
+        // A pending address only with --force; the address as the operator types it: case and spaces do not matter.
+        // Imported without --confirmed: pending, and no confirmation mail to count.
+        File.WriteAllText(Path.Combine(site.Root, "pending.csv"), "email\npending@example.test\n");
+        var pending = await site.RunAsync("subscribers", "import", "pending.csv");
+        Assert.True(pending.ExitCode == 0, pending.ToString());
+        var unforced = await site.RunAsync("digest", "resend", "1", "--to", "pending@example.test");
+        Assert.True(unforced.ExitCode == 1, unforced.ToString());
+        Assert.Contains("Not resent: pending@example.test is pending; add --force", unforced.Error, StringComparison.Ordinal);
+        var forced = await site.RunAsync("digest", "resend", "1", "--to", " Pending@Example.TEST ", "--force");
         Assert.True(forced.ExitCode == 0, forced.ToString());
-        var forcedCopy = Assert.Single(OperatorChecks.Copies(site).Skip(7));
-        Assert.Equal((DigestSite.Address(5), $"digest-1.{ids[4]}.r2@blog.example.test"), (forcedCopy.To, forcedCopy.MessageId));
+        var forcedCopy = Assert.Single(OperatorChecks.Copies(site).Skip(7), copy => copy.ResendId != 0 && copy.To == "pending@example.test");
+        Assert.Matches(@"^digest-1\.\d+\.r2@blog\.example\.test$", forcedCopy.MessageId);
 
         // Everyone: the subscribers of digest 1 still active; not the two who left since, not one who joined after it.
         Assert.True((await site.RunAsync("subscribers", "remove", DigestSite.Address(4))).ExitCode == 0);
@@ -141,7 +151,7 @@ public sealed class DigestResendCommandTests
                 r.GetProperty("deliveries").GetInt32()))
             .ToList();
         Assert.Equal(
-            [(1L, "to", DigestSite.Address(2), 1), (2L, "to", DigestSite.Address(5), 1), (3L, "everyone", "", 4)],
+            [(1L, "to", DigestSite.Address(2), 1), (2L, "to", "pending@example.test", 1), (3L, "everyone", "", 4)],
             resends);
         Assert.All(document.RootElement.GetProperty("resends").EnumerateArray(),
             r => Assert.StartsWith("cli:", r.GetProperty("requested_by").GetString(), StringComparison.Ordinal));
