@@ -36,7 +36,7 @@ internal static class SyndicateServices
         return services;
     }
 
-    /// <summary>The parts that only a running service needs: the folder watcher and the start-up summary.</summary>
+    /// <summary>The parts that only a running service needs: the folder watcher, the confirmation sender and the start-up summary.</summary>
     public static IServiceCollection AddSyndicateService(this IServiceCollection services, IConfiguration configuration)
     {
         // Urls is Kestrel's, read when it binds, after every other part has started: checked at start with the other settings.
@@ -47,6 +47,8 @@ internal static class SyndicateServices
         services.AddScheduling(configuration);
         services.AddHostedService<PostWatcher>();
         services.AddHostedService<DigestResumer>();
+        // The public form's confirmation mails, sent outside the request; registered before the web server, so it stops after it.
+        services.AddHostedService<ConfirmationSender>();
         services.AddSubscriptionRateLimit();
         services.AddAdmin();
         services.AddHostedService<StartupSummary>();
@@ -104,6 +106,7 @@ internal static class SyndicateServices
         services.AddValidatedOptions<SubscribersOptions, SubscribersOptionsValidator>(options => options.BindConfiguration(SubscribersOptions.Section));
         services.AddSingleton<TokenSigner>();
         services.AddSingleton<SubscriberStore>();
+        services.AddSingleton<ConfirmationQueue>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<SubscriberCsv>();
     }

@@ -23,7 +23,8 @@ internal static class MailServices
         services.AddSingleton<PickupMailTransport>();
         services.AddSingleton<SmtpPacer>();
         services.AddSingleton<SmtpMailTransport>();
-        services.AddSingleton<IMailTransport>(provider =>
+        // A transport registered before (a test's) stays.
+        services.TryAddSingleton<IMailTransport>(provider =>
             provider.GetRequiredService<IOptions<MailOptions>>().Value.ParsedMode() == MailMode.Smtp
                 ? provider.GetRequiredService<SmtpMailTransport>()
                 : provider.GetRequiredService<PickupMailTransport>());

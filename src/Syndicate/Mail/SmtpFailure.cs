@@ -54,6 +54,14 @@ internal sealed record SmtpFailure(SmtpFailureKind Kind, int? StatusCode, string
         }
     }
 
+    /// <summary>
+    /// True for the failures <see cref="Classify"/> knows as a mail server's or a connection's (a reply, a refused login, a
+    /// dropped connection, a time-out): expected in operation, so a log names the reason without a stack trace.
+    /// </summary>
+    public static bool IsExpected(Exception exception) =>
+        exception is SmtpCommandException or AuthenticationException or SmtpProtocolException or ServiceNotConnectedException
+            or ServiceNotAuthenticatedException or SslHandshakeException or IOException or SocketException or TimeoutException;
+
     /// <summary>True for failures of the connection itself rather than replies to a command.</summary>
     public static bool IsConnectionFailure(Exception exception) =>
         exception is SmtpProtocolException or ServiceNotConnectedException or IOException or SocketException;

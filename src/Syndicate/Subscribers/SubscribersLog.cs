@@ -14,8 +14,10 @@ internal static partial class SubscribersLog
     [LoggerMessage(3003, LogLevel.Debug, "Subscriber {SubscriberId} asked again within the confirmation interval; no mail sent")]
     public static partial void ConfirmationThrottled(ILogger logger, long subscriberId);
 
+    /// <param name="exception">Null for the failures a mail server or pickup folder is expected to have (a reply, a dropped connection, a
+    /// full disk): the reason says it all, and a stack trace would only bury it.</param>
     [LoggerMessage(3004, LogLevel.Error, "Confirmation mail to subscriber {SubscriberId} could not be sent: {Reason}; the subscriber stays pending and may ask again")]
-    public static partial void ConfirmationFailed(ILogger logger, Exception exception, long subscriberId, string reason);
+    public static partial void ConfirmationFailed(ILogger logger, Exception? exception, long subscriberId, string reason);
 
     [LoggerMessage(3005, LogLevel.Information, "Subscriber {SubscriberId} confirmed and is active")]
     public static partial void Confirmed(ILogger logger, long subscriberId);
@@ -34,4 +36,10 @@ internal static partial class SubscribersLog
 
     [LoggerMessage(3010, LogLevel.Information, "Subscriber {SubscriberId} was pending and is made active by the operator")]
     public static partial void ActivatedByOperator(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Confirmation mail for subscriber {SubscriberId} not queued: the queue is full or the service is stopping; the subscriber stays pending and may ask again")]
+    public static partial void ConfirmationNotQueued(ILogger logger, long subscriberId);
+
+    [LoggerMessage(3012, LogLevel.Warning, "{Count} queued confirmation mails were not sent before the service stopped; those subscribers stay pending and may ask again")]
+    public static partial void ConfirmationsGivenUp(ILogger logger, int count);
 }

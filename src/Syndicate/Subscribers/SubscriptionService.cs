@@ -15,6 +15,7 @@ internal sealed class SubscriptionService(
     SubscriberStore store,
     TokenSigner tokens,
     ConfirmationMailer mailer,
+    ConfirmationQueue queue,
     SiteUrls urls,
     IOptions<SubscribersOptions> options,
     TimeProvider time,
@@ -23,9 +24,14 @@ internal sealed class SubscriptionService(
     /// <summary>
     /// A request from the public form. Invalid input is the only answer that differs; known or not, the rest read the same.
     /// The form changes no record before the owner of the address confirms: it creates a pending record (with the name
-    /// given) for a new address, and for a known one it only mails a confirm link. An unsubscribed address stays
+    /// given) for a new address, and for a known one it only asks for a confirm link. An unsubscribed address stays
     /// unsubscribed, and gets no digest, until that link is followed; a name sent for a known address is not stored.
     /// </summary>
+    /// <remarks>
+    /// The confirm link is not mailed here but queued for <see cref="ConfirmationSender"/>: sending inside the request
+    /// (an SMTP round trip, a file write) would make the answer for an address due a mail slower than for one that is not,
+    /// and so tell whether the address is known.
+    /// </remarks>
     public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name, CancellationToken cancellationToken)
     {
         if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
@@ -47,10 +53,45 @@ internal sealed class SubscriptionService(
             return new SubscribeOutcome(true, "");
         }
 
-        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time. Whether the mail
-        // went out is not said: the answer must not tell anything about the address.
-        await SendConfirmationAsync(subscriber, now, toOperator: false, cancellationToken);
+        // Pending, or unsubscribed and asking to come back: the same confirmation as the first time. Whether a mail
+        // is due or goes out is not said: the answer must not tell anything about the address. One mailed within the
+        // interval already is not queued again (the sender's claim would refuse it anyway).
+        if (subscriber.ConfirmationSentAt is { } sent && sent > now - options.Value.ConfirmationInterval)
+        {
+            SubscribersLog.ConfirmationThrottled(logger, subscriber.Id);
+        }
+        else if (!queue.TryEnqueue(subscriber.Id))
+        {
+            SubscribersLog.ConfirmationNotQueued(logger, subscriber.Id);
+        }
+
         return new SubscribeOutcome(true, "");
+    }
+
+    /// <summary>
+    /// Sends the confirmation mail the form queued for a subscriber, as <see cref="ConfirmationSender"/> takes it from the
+    /// queue: read afresh, so a subscriber who confirmed (or was deleted) meanwhile gets nothing, and the once-per-interval
+    /// claim is taken now, when the mail goes out, not when it was asked for. A mail that never goes out (the process
+    /// stopped first) thus blocks nobody; the price is that two requests in quick succession both queue, and the claim
+    /// lets only the first mail out. A failure is logged, never thrown, so the next mail in the queue still goes out.
+    /// </summary>
+    public async Task SendQueuedConfirmationAsync(long subscriberId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var subscriber = await store.FindAsync(subscriberId, cancellationToken);
+            if (subscriber is null || subscriber.Status == SubscriberStatus.Active)
+            {
+                return;
+            }
+
+            await SendConfirmationAsync(subscriber, time.GetUtcNow(), toOperator: false, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database, not the mail (SendConfirmationAsync logs its own failures): the subscriber may ask again.
+            SubscribersLog.ConfirmationFailed(logger, ex, subscriberId, ex.Message.TrimEnd('.', ' '));
+        }
     }
 
     public async Task<LinkOutcome> ConfirmAsync(string token, CancellationToken cancellationToken)
@@ -139,7 +180,14 @@ internal sealed class SubscriptionService(
             SubscribersLog.ConfirmationSent(logger, subscriber.Id);
             return new MailOutcome(ConfirmationMail.Sent, "");
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // Stopped before the mail was surely out (the service shuts down, the operator pressed Ctrl+C): the claim
+            // is given back, so the next request is not refused for an hour over a mail that may never have gone.
+            await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
+            throw;
+        }
+        catch (Exception ex)
         {
             await store.ReleaseConfirmationAsync(subscriber.Id, CancellationToken.None);
             var reason = FailureReason(ex);
@@ -149,7 +197,7 @@ internal sealed class SubscriptionService(
             }
             else
             {
-                SubscribersLog.ConfirmationFailed(logger, ex, subscriber.Id, reason);
+                SubscribersLog.ConfirmationFailed(logger, IsExpectedFailure(ex) ? null : ex, subscriber.Id, reason);
             }
 
             return new MailOutcome(ConfirmationMail.Failed, reason);
@@ -157,16 +205,25 @@ internal sealed class SubscriptionService(
     }
 
     /// <summary>
+    /// A failure a mail server or a pickup folder is expected to have now and then (a reply, a refused login, a dropped
+    /// connection, a full or read-only folder): logged with its reason only, no stack trace.
+    /// </summary>
+    private static bool IsExpectedFailure(Exception exception) =>
+        IsFileSystemFailure(exception) || SmtpFailure.IsExpected(exception);
+
+    /// <summary>
     /// Why a mail did not go out, in one line: the mail server's reply or the connection error (as a digest delivery
     /// records it), or for the pickup folder the file system's own message.
     /// </summary>
     private static string FailureReason(Exception exception)
     {
-        var fileSystem = exception is UnauthorizedAccessException
-            || (exception is IOException && exception.GetType().Namespace == typeof(IOException).Namespace && exception.InnerException is null);
-        var reason = fileSystem ? exception.Message : SmtpFailure.Classify(exception).Reason;
+        var reason = IsFileSystemFailure(exception) ? exception.Message : SmtpFailure.Classify(exception).Reason;
         return reason.TrimEnd('.', ' ');
     }
+
+    private static bool IsFileSystemFailure(Exception exception) =>
+        exception is UnauthorizedAccessException
+        || (exception is IOException && exception.GetType().Namespace == typeof(IOException).Namespace && exception.InnerException is null);
 
     /// <summary>
     /// When a new confirm link reads as issued. Links carry whole seconds and <see cref="ConfirmAsync"/> refuses one

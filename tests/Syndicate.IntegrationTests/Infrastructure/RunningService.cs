@@ -33,8 +33,9 @@ internal sealed class RunningService : IAsyncDisposable
     /// <summary>The address Kestrel bound, e.g. http://127.0.0.1:41234/.</summary>
     public Uri Address { get; }
 
+    /// <param name="services">Registers a test's own parts (a mail transport), before the service registers its own.</param>
     public static async Task<RunningService> StartAsync(
-        TestSite site, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
+        TestSite site, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -67,6 +68,8 @@ internal sealed class RunningService : IAsyncDisposable
             {
                 builder.Services.AddSingleton(time);
             }
+
+            services?.Invoke(builder.Services);
         });
 
         try

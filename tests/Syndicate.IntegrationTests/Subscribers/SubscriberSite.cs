@@ -43,6 +43,16 @@ internal sealed class SubscriberSite : IDisposable
 
     public Task<RunningService> StartAsync(int? requestsPerMinute = 1000) => RunningService.StartAsync(Site, Settings(requestsPerMinute));
 
+    /// <summary>
+    /// The mails in the pickup folder once there are at least <paramref name="count"/>: the public form's confirmation mail
+    /// is sent in the background, shortly after the answer.
+    /// </summary>
+    public async Task<MimeMessage[]> MailsAsync(int count = 1)
+    {
+        await Eventually.UntilAsync(() => MailFiles().Length >= count, $"{count} mail(s) in {Outbox}");
+        return Mails();
+    }
+
     /// <summary>appsettings.json in the content root, for the CLI child processes (relative paths, as an operator writes them).</summary>
     public void WriteAppSettings() => File.WriteAllText(Path.Combine(Site.Root, "appsettings.json"), $$"""
         {
@@ -85,6 +95,14 @@ internal sealed class SubscriberSite : IDisposable
         using var connection = Site.Database.Open(readOnly: true);
         return connection.ExecuteScalar<string?>(
             "SELECT unsubscribed_at FROM subscribers WHERE email_key = @key", new { key = email.ToLowerInvariant() });
+    }
+
+    /// <summary>When the last confirmation mail of an address went out, as stored (null when none is claimed).</summary>
+    public string? ConfirmationSentAt(string email)
+    {
+        using var connection = Site.Database.Open(readOnly: true);
+        return connection.ExecuteScalar<string?>(
+            "SELECT confirmation_sent_at FROM subscribers WHERE email_key = @key", new { key = email.ToLowerInvariant() });
     }
 
     public long RowCount()

@@ -39,7 +39,7 @@ internal sealed class SubscribersHarness : IDisposable
         var mail = Microsoft.Extensions.Options.Options.Create(new MailOptions { From = "Blog <news@blog.example.org>" });
         var mailer = new ConfirmationMailer(TemplateFolders.ShippedSet(), new MailComposer(mail, Time), Transport, site);
         Service = new SubscriptionService(
-            Store, Tokens, mailer, new SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<SubscriptionService>.Instance);
+            Store, Tokens, mailer, Queue, new SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<SubscriptionService>.Instance);
         Csv = new SubscriberCsv(Store, Time, NullLogger<SubscriberCsv>.Instance);
     }
 
@@ -62,6 +62,9 @@ internal sealed class SubscribersHarness : IDisposable
 
     public SubscriptionService Service { get; }
 
+    /// <summary>The public form's confirmation mails, waiting for <see cref="SendQueuedAsync"/> (the service's background sender).</summary>
+    public ConfirmationQueue Queue { get; } = new();
+
     public SubscriberCsv Csv { get; }
 
     public string DatabaseFile => Folder.Combine("data/subscribers.db");
@@ -77,6 +80,23 @@ internal sealed class SubscribersHarness : IDisposable
         var match = System.Text.RegularExpressions.Regex.Match(mail.TextBody ?? "", @"https://blog\.example\.org/confirm/(?<token>[A-Za-z0-9_-]+)");
         Assert.True(match.Success, "no confirm link in the text part:\n" + mail.TextBody);
         return match.Groups["token"].Value;
+    }
+
+    /// <summary>A request from the public form, then the confirmation mail it queued sent, as the background sender would.</summary>
+    public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name)
+    {
+        var outcome = await Service.SubscribeAsync(email, name, Cancel);
+        await SendQueuedAsync(Queue, Service);
+        return outcome;
+    }
+
+    /// <summary>Sends every confirmation mail waiting in <paramref name="queue"/> through <paramref name="service"/>, as the background sender does.</summary>
+    public static async Task SendQueuedAsync(ConfirmationQueue queue, SubscriptionService service)
+    {
+        while (queue.TryDequeue(out var subscriberId))
+        {
+            await service.SendQueuedConfirmationAsync(subscriberId, Cancel);
+        }
     }
 
     public async Task<Subscriber> RowAsync(string email) =>

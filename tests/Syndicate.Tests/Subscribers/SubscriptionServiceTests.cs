@@ -21,7 +21,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task SubscribeAsync_NewAddress_PendingRowAndOneConfirmationMail()
     {
-        var outcome = await Service.SubscribeAsync("  Ann@Example.ORG ", "Ann", Cancel);
+        var outcome = await _harness.SubscribeAsync("  Ann@Example.ORG ", "Ann");
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
         var row = await _harness.RowAsync("ann@example.org");
@@ -39,10 +39,10 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task SubscribeAsync_PendingWithinTheInterval_NoSecondMail()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         _harness.Time.Advance(TimeSpan.FromMinutes(59));
 
-        var outcome = await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        var outcome = await _harness.SubscribeAsync("ann@example.org", "");
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
         Assert.Single(_harness.Transport.Messages);
@@ -53,10 +53,10 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task SubscribeAsync_PendingAfterTheInterval_SecondMailWithAFreshLink()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         _harness.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
 
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
 
         Assert.Equal(2, _harness.Transport.Messages.Count);
         Assert.Equal(1, await _harness.CountRowsAsync());
@@ -75,11 +75,11 @@ public sealed class SubscriptionServiceTests : IDisposable
             TokenSecret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
             ConfirmationInterval = TimeSpan.FromMinutes(10),
         });
-        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await harness.SubscribeAsync("ann@example.org", "");
         harness.Time.Advance(TimeSpan.FromMinutes(9));
-        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await harness.SubscribeAsync("ann@example.org", "");
         harness.Time.Advance(TimeSpan.FromMinutes(2));
-        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await harness.SubscribeAsync("ann@example.org", "");
 
         Assert.Equal(2, harness.Transport.Messages.Count);
     }
@@ -91,7 +91,7 @@ public sealed class SubscriptionServiceTests : IDisposable
         var before = await _harness.RowAsync("ann@example.org");
         _harness.Time.Advance(TimeSpan.FromDays(2));
 
-        var outcome = await Service.SubscribeAsync("ANN@example.org", "Someone Else", Cancel);
+        var outcome = await _harness.SubscribeAsync("ANN@example.org", "Someone Else");
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
         Assert.Empty(_harness.Transport.Messages);
@@ -108,7 +108,7 @@ public sealed class SubscriptionServiceTests : IDisposable
         var askedAt = _harness.Time.GetUtcNow();
 
         // Anyone may type the address into the form, with a name of their own.
-        var outcome = await Service.SubscribeAsync("ANN@example.org", "Mallory", Cancel);
+        var outcome = await _harness.SubscribeAsync("ANN@example.org", "Mallory");
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
         Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
@@ -118,7 +118,7 @@ public sealed class SubscriptionServiceTests : IDisposable
 
         // Asking again within the interval sends nothing more and still changes nothing.
         _harness.Time.Advance(TimeSpan.FromMinutes(30));
-        await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "Mallory");
         Assert.Single(_harness.Transport.Messages);
         Assert.Equal(left with { ConfirmationSentAt = askedAt }, await _harness.RowAsync("ann@example.org"));
 
@@ -132,10 +132,10 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task SubscribeAsync_PendingAddressWithAnotherName_StoredNameKeptAndUsedInTheNextMail()
     {
-        await Service.SubscribeAsync("ann@example.org", "Ann", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "Ann");
         _harness.Time.Advance(TimeSpan.FromHours(2));
 
-        var outcome = await Service.SubscribeAsync("ann@example.org", "Mallory", Cancel);
+        var outcome = await _harness.SubscribeAsync("ann@example.org", "Mallory");
 
         Assert.Equal(new SubscribeOutcome(true, ""), outcome);
         var row = await _harness.RowAsync("ann@example.org");
@@ -152,7 +152,7 @@ public sealed class SubscriptionServiceTests : IDisposable
         _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
         await Service.RemoveAsync("ann@example.org", Cancel);
         _harness.Time.Advance(TimeSpan.FromMilliseconds(300));
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
 
         var outcome = await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails)), Cancel);
 
@@ -164,14 +164,14 @@ public sealed class SubscriptionServiceTests : IDisposable
     public async Task SubscribeAsync_KnownAndUnknownAddress_SameOutcome()
     {
         await Service.AddAsync("known-active@example.org", "", confirmed: true, Cancel);
-        await Service.SubscribeAsync("known-pending@example.org", "", Cancel);
+        await _harness.SubscribeAsync("known-pending@example.org", "");
         await Service.AddAsync("known-gone@example.org", "", confirmed: true, Cancel);
         await Service.RemoveAsync("known-gone@example.org", Cancel);
 
-        var unknown = await Service.SubscribeAsync("new@example.org", "", Cancel);
-        var active = await Service.SubscribeAsync("known-active@example.org", "", Cancel);
-        var pending = await Service.SubscribeAsync("known-pending@example.org", "", Cancel);
-        var gone = await Service.SubscribeAsync("known-gone@example.org", "", Cancel);
+        var unknown = await _harness.SubscribeAsync("new@example.org", "");
+        var active = await _harness.SubscribeAsync("known-active@example.org", "");
+        var pending = await _harness.SubscribeAsync("known-pending@example.org", "");
+        var gone = await _harness.SubscribeAsync("known-gone@example.org", "");
 
         Assert.Equal(unknown, active);
         Assert.Equal(unknown, pending);
@@ -186,7 +186,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [InlineData("ann@example.org\r\nBcc: eve@example.org")]
     public async Task SubscribeAsync_InvalidAddress_RefusedWithReasonAndNothingStored(string email)
     {
-        var outcome = await Service.SubscribeAsync(email, "Ann", Cancel);
+        var outcome = await _harness.SubscribeAsync(email, "Ann");
 
         Assert.False(outcome.Accepted);
         Assert.NotEmpty(outcome.Error);
@@ -197,7 +197,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task SubscribeAsync_NameWithLineBreaksAndMarkup_StoredOnOneLineAndEncodedInTheMail()
     {
-        await Service.SubscribeAsync("eve@example.org", "Eve\r\nBcc: victim@example.org\t<script>alert(1)</script>\u2028<b>x</b>", Cancel);
+        await _harness.SubscribeAsync("eve@example.org", "Eve\r\nBcc: victim@example.org\t<script>alert(1)</script>\u2028<b>x</b>");
 
         var row = await _harness.RowAsync("eve@example.org");
         Assert.Equal("Eve Bcc: victim@example.org <script>alert(1)</script> <b>x</b>", row.Name);
@@ -219,7 +219,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_GoodToken_ActiveWithConfirmedAt()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         _harness.Time.Advance(TimeSpan.FromHours(3));
 
         var outcome = await Service.ConfirmAsync(SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails)), Cancel);
@@ -237,7 +237,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_ForgedToken_InvalidAndStillPending()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var row = await _harness.RowAsync("ann@example.org");
         var otherKey = new TokenSigner(RandomNumberGenerator.GetBytes(32));
         var genuine = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
@@ -253,7 +253,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_UnsubscribeToken_InvalidAndStillPending()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var row = await _harness.RowAsync("ann@example.org");
 
         var outcome = await Service.ConfirmAsync(TokenOf(Service.UnsubscribeUrl(row.Id)), Cancel);
@@ -274,7 +274,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_PastTheLinkLifetime_ExpiredAndStillPending()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var token = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
         _harness.Time.Advance(_harness.Options.ConfirmLinkLifetime + TimeSpan.FromSeconds(1));
 
@@ -287,7 +287,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_JustWithinTheLinkLifetime_Done()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var token = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
         _harness.Time.Advance(_harness.Options.ConfirmLinkLifetime - TimeSpan.FromSeconds(1));
 
@@ -297,7 +297,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     [Fact]
     public async Task ConfirmAsync_TokenFromBeforeAnUnsubscribe_InvalidAndStillUnsubscribed()
     {
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var oldToken = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
         _harness.Time.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(oldToken, Cancel));
@@ -318,13 +318,13 @@ public sealed class SubscriptionServiceTests : IDisposable
         // Ann subscribes and confirms, later leaves. Anyone may then type her address into the form within the
         // confirmation interval (no new mail goes out). Her old confirm link, still within its lifetime, must not
         // bring her back: only a link issued after she left may.
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         var oldToken = SubscribersHarness.ConfirmToken(Assert.Single(_harness.Mails));
         Assert.Equal(LinkOutcome.Done, await Service.ConfirmAsync(oldToken, Cancel));
         _harness.Time.Advance(TimeSpan.FromMinutes(10));
         await Service.RemoveAsync("ann@example.org", Cancel);
         _harness.Time.Advance(TimeSpan.FromMinutes(10));
-        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await _harness.SubscribeAsync("ann@example.org", "");
         Assert.Single(_harness.Transport.Messages);
 
         var outcome = await Service.ConfirmAsync(oldToken, Cancel);
@@ -485,7 +485,7 @@ public sealed class SubscriptionServiceTests : IDisposable
     public async Task SubscribeAsync_MailFails_ClaimReleasedSoTheNextRequestSends()
     {
         using var harness = new FailingHarness();
-        await harness.Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await harness.SubscribeAsync("ann@example.org", "");
 
         var row = await harness.Inner.RowAsync("ann@example.org");
 
@@ -493,32 +493,140 @@ public sealed class SubscriptionServiceTests : IDisposable
         Assert.Null(row.ConfirmationSentAt);
     }
 
+    [Fact]
+    public async Task SubscribeAsync_NewAddress_AnswersWithTheMailQueuedAndTheClaimTakenOnlyWhenItIsSent()
+    {
+        var outcome = await Service.SubscribeAsync("ann@example.org", "Ann", Cancel);
+
+        Assert.Equal(new SubscribeOutcome(true, ""), outcome);
+        Assert.Empty(_harness.Transport.Messages);
+        Assert.Equal(1, _harness.Queue.Count);
+        var row = await _harness.RowAsync("ann@example.org");
+        Assert.Equal((SubscriberStatus.Pending, (DateTimeOffset?)null), (row.Status, row.ConfirmationSentAt));
+
+        _harness.Time.Advance(TimeSpan.FromSeconds(3));
+        await SubscribersHarness.SendQueuedAsync(_harness.Queue, Service);
+
+        var mail = Assert.Single(_harness.Mails);
+        Assert.Equal(_harness.Time.GetUtcNow(), (await _harness.RowAsync("ann@example.org")).ConfirmationSentAt);
+        Assert.True(_harness.Tokens.TryRead(SubscribersHarness.ConfirmToken(mail), TokenPurpose.Confirm, out var id, out _));
+        Assert.Equal(row.Id, id);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_AskedAgainBeforeTheMailWentOut_OneMail()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await Service.SubscribeAsync("ANN@example.org", "", Cancel);
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+
+        Assert.Equal(1, _harness.Queue.Count);
+        await SubscribersHarness.SendQueuedAsync(_harness.Queue, Service);
+        Assert.Single(_harness.Transport.Messages);
+    }
+
+    [Fact]
+    public async Task SubscribeAsync_QueuedMailLostBeforeItWasSent_TheNextRequestQueuesItAgainAtOnce()
+    {
+        // The process stops with the mail still queued: nothing was claimed, so the person is not kept waiting an hour.
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        Assert.True(_harness.Queue.TryDequeue(out _));
+        _harness.Time.Advance(TimeSpan.FromMinutes(1));
+
+        await _harness.SubscribeAsync("ann@example.org", "");
+
+        Assert.Single(_harness.Transport.Messages);
+        Assert.Equal(_harness.Time.GetUtcNow(), (await _harness.RowAsync("ann@example.org")).ConfirmationSentAt);
+    }
+
+    [Fact]
+    public async Task SendQueuedConfirmationAsync_ConfirmedBeforeTheMailWentOut_NoMail()
+    {
+        await Service.SubscribeAsync("ann@example.org", "", Cancel);
+        await Service.AddAsync("ann@example.org", "", confirmed: true, Cancel);
+
+        await SubscribersHarness.SendQueuedAsync(_harness.Queue, Service);
+
+        Assert.Empty(_harness.Transport.Messages);
+        Assert.Equal(SubscriberStatus.Active, (await _harness.RowAsync("ann@example.org")).Status);
+    }
+
+    [Fact]
+    public async Task SendQueuedConfirmationAsync_MailServerOrFolderFails_Logged3004WithoutAStackTraceAndTheNextRequestSends()
+    {
+        using var harness = new FailingHarness(new IOException("connection refused"));
+
+        await harness.SubscribeAsync("ann@example.org", "");
+
+        var failed = Assert.Single(harness.Log.Entries, entry => entry.EventId == 3004);
+        Assert.Null(failed.Exception);
+        Assert.Null((await harness.Inner.RowAsync("ann@example.org")).ConfirmationSentAt);
+    }
+
+    [Fact]
+    public async Task SendQueuedConfirmationAsync_UnexpectedFailure_Logged3004WithTheException()
+    {
+        using var harness = new FailingHarness(new InvalidOperationException("template broken"));
+
+        await harness.SubscribeAsync("ann@example.org", "");
+
+        var failed = Assert.Single(harness.Log.Entries, entry => entry.EventId == 3004);
+        Assert.IsType<InvalidOperationException>(failed.Exception);
+    }
+
     private static string TokenOf(string url) => url[(url.LastIndexOf('/') + 1)..];
 
     /// <summary>A harness whose transport throws, as an SMTP server that is down would.</summary>
     private sealed class FailingHarness : IDisposable
     {
-        public FailingHarness()
+        public FailingHarness(Exception? failure = null)
         {
             Inner = new SubscribersHarness();
             var site = Microsoft.Extensions.Options.Options.Create(new Syndicate.Site.SiteOptions { Title = "T", BaseUrl = "https://blog.example.org/" });
             var mail = Microsoft.Extensions.Options.Options.Create(new Syndicate.Mail.MailOptions());
             var mailer = new ConfirmationMailer(
-                Templates.TemplateFolders.ShippedSet(), new Syndicate.Mail.MailComposer(mail, Inner.Time), new ThrowingTransport(), site);
+                Templates.TemplateFolders.ShippedSet(), new Syndicate.Mail.MailComposer(mail, Inner.Time),
+                new ThrowingTransport(failure ?? new IOException("connection refused")), site);
             Service = new SubscriptionService(
-                Inner.Store, Inner.Tokens, mailer, new Syndicate.Site.SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Inner.Options), Inner.Time,
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<SubscriptionService>.Instance);
+                Inner.Store, Inner.Tokens, mailer, Queue, new Syndicate.Site.SiteUrls(site), Microsoft.Extensions.Options.Options.Create(Inner.Options), Inner.Time, Log);
         }
 
         public SubscribersHarness Inner { get; }
 
         public SubscriptionService Service { get; }
 
+        public ConfirmationQueue Queue { get; } = new();
+
+        public RecordingLogger Log { get; } = new();
+
+        public async Task<SubscribeOutcome> SubscribeAsync(string? email, string? name)
+        {
+            var outcome = await Service.SubscribeAsync(email, name, Cancel);
+            await SubscribersHarness.SendQueuedAsync(Queue, Service);
+            return outcome;
+        }
+
         public void Dispose() => Inner.Dispose();
     }
 
-    private sealed class ThrowingTransport : Syndicate.Mail.IMailTransport
+    private sealed class ThrowingTransport(Exception failure) : Syndicate.Mail.IMailTransport
     {
-        public Task SendAsync(MimeMessage message, CancellationToken cancellationToken) => throw new IOException("connection refused");
+        public Task SendAsync(MimeMessage message, CancellationToken cancellationToken) => Task.FromException(failure);
+    }
+
+    /// <summary>Every log line: its event id and the exception logged with it.</summary>
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger<SubscriptionService>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(int EventId, Exception? Exception)> _entries = new();
+
+        public IReadOnlyList<(int EventId, Exception? Exception)> Entries => _entries.ToArray();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) => _entries.Enqueue((eventId.Id, exception));
     }
 }
