@@ -325,44 +325,34 @@ internal static class AdminEndpoints
         return file;
     }
 
-    private static object Json(Subscriber s) => new
+    private static Dictionary<string, object?> Json(Subscriber s) => new(StringComparer.Ordinal)
     {
-        id = s.Id,
-        email = s.Email,
-        name = s.Name,
-        status = SubscriberStore.StatusText(s.Status),
-        source = s.Source,
-        createdAt = s.CreatedAt,
-        confirmedAt = s.ConfirmedAt,
-        unsubscribedAt = s.UnsubscribedAt,
+        ["id"] = s.Id,
+        ["email"] = s.Email,
+        ["name"] = s.Name,
+        ["status"] = SubscriberStore.StatusText(s.Status),
+        ["source"] = s.Source,
+        ["createdAt"] = s.CreatedAt,
+        ["confirmedAt"] = s.ConfirmedAt,
+        ["unsubscribedAt"] = s.UnsubscribedAt,
     };
 
     /// <summary>
     /// An added (or pending, or made active) subscriber with what became of its confirmation mail: confirmationMail is
     /// sent, failed (with confirmationMailError), recentlySent (one went out within Subscribers:ConfirmationInterval) or notNeeded.
     /// </summary>
-    private static object Json(AddOutcome outcome)
+    private static Dictionary<string, object?> Json(AddOutcome outcome)
     {
-        var s = outcome.Subscriber!;
-        return new
+        var json = Json(outcome.Subscriber!);
+        json["confirmationMail"] = outcome.Mail switch
         {
-            id = s.Id,
-            email = s.Email,
-            name = s.Name,
-            status = SubscriberStore.StatusText(s.Status),
-            source = s.Source,
-            createdAt = s.CreatedAt,
-            confirmedAt = s.ConfirmedAt,
-            unsubscribedAt = s.UnsubscribedAt,
-            confirmationMail = outcome.Mail switch
-            {
-                ConfirmationMail.Sent => "sent",
-                ConfirmationMail.Failed => "failed",
-                ConfirmationMail.RecentlySent => "recentlySent",
-                _ => "notNeeded",
-            },
-            confirmationMailError = outcome.Mail == ConfirmationMail.Failed ? outcome.MailError : null,
+            ConfirmationMail.Sent => "sent",
+            ConfirmationMail.Failed => "failed",
+            ConfirmationMail.RecentlySent => "recentlySent",
+            _ => "notNeeded",
         };
+        json["confirmationMailError"] = outcome.Mail == ConfirmationMail.Failed ? outcome.MailError : null;
+        return json;
     }
 
     private static object Json(ImportReport report) => new
