@@ -2,13 +2,16 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Syndicate.Storage;
 
 namespace Syndicate.Mail;
 
 /// <summary>
 /// Mail:Mode = Pickup: each message becomes one .eml file in Mail:PickupFolder, for a local MTA's pickup
 /// directory or for reading by hand. A file is written under a dot-name ending in .tmp and then renamed, so
-/// whatever watches the folder never sees half a message.
+/// whatever watches the folder never sees half a message. The messages hold subscribers' addresses and their
+/// unsubscribe links: a folder Syndicate creates is its owner's only (0700); one that exists keeps the mode the
+/// operator gave it, for an MTA running as another user.
 /// </summary>
 internal sealed class PickupMailTransport : IMailTransport
 {
@@ -34,7 +37,7 @@ internal sealed class PickupMailTransport : IMailTransport
     {
         ArgumentNullException.ThrowIfNull(message);
         _signer.Sign(message);
-        Directory.CreateDirectory(Folder);
+        PrivateFiles.CreateFolder(Folder);
 
         // Sortable by time, unique by the GUID, so two nodes or two threads never pick the same name.
         var name = $"{_time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml";

@@ -51,6 +51,30 @@ public sealed class PickupMailTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_FolderMissing_CreatesItForItsOwnerOnly()
+    {
+        var transport = Transport(new MailOptions { PickupFolder = "private/outbox" });
+
+        await transport.SendAsync(Message("Hello"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(FileModes.OwnerOnlyFolder, FileModes.Of(_temp.Combine("private/outbox")));
+        Assert.Single(Directory.GetFiles(_temp.Combine("private/outbox")));
+    }
+
+    [Fact]
+    public async Task SendAsync_FolderExists_KeepsTheModeTheOperatorGaveIt()
+    {
+        Directory.CreateDirectory(_temp.Combine("shared"));
+        FileModes.Set(_temp.Combine("shared"), FileModes.Shared);
+        var transport = Transport(new MailOptions { PickupFolder = "shared" });
+
+        await transport.SendAsync(Message("Hello"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(FileModes.Shared, FileModes.Of(_temp.Combine("shared")));
+        Assert.Single(Directory.GetFiles(_temp.Combine("shared")));
+    }
+
+    [Fact]
     public async Task SendAsync_WithDkim_AddsASignatureThatVerifies()
     {
         using var rsa = RSA.Create(2048);
