@@ -165,7 +165,7 @@ internal static class SyndicateProgram
             services, parsed.GetValue(importFile)!, parsed.GetValue(importConfirmed), output, error, cancel), token));
 
         var exportFile = new Argument<string?>("file") { Description = "Where to write; standard output when left out.", Arity = ArgumentArity.ZeroOrOne };
-        var export = new Command("export", "Export subscribers as CSV.") { exportFile };
+        var export = new Command("export", "Export subscribers as CSV, to the file when one is named, else to standard output.") { exportFile };
         export.SetAction((parsed, token) => OneShotAsync((services, output, error, cancel) => SubscribersExportCommand.RunAsync(
             services, parsed.GetValue(exportFile), output, error, cancel), token));
 

@@ -42,4 +42,14 @@ public sealed class SubscribersExportCommandTests : IDisposable
 
         Assert.DoesNotContain(Directory.GetFiles(_site.Root), name => name.EndsWith(".tmp", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Help_OfSubscribers_SaysTheExportFileMayBeLeftOut()
+    {
+        var help = await SyndicateCli.RunAsync(_site.Root, null, ["subscribers", "--help"]);
+
+        Assert.True(help.ExitCode == 0, help.ToString());
+        var line = Assert.Single(help.Output.Split('\n'), text => text.TrimStart().StartsWith("export", StringComparison.Ordinal));
+        Assert.Contains("else to standard output", line, StringComparison.Ordinal);
+    }
 }
