@@ -27,7 +27,7 @@ internal sealed class DigestMessages(
 
     // The site as templates see it, and the List-Id it names: the same for every message.
     private readonly SiteModel _site = SiteModel.From(site.Value);
-    private readonly Header _listId = new(HeaderId.ListId, $"{MailComposer.SingleLine(SiteModel.From(site.Value).Title)} <digest.{composer.FromDomain}>");
+    private readonly Header _listId = ListId(SiteModel.From(site.Value).Title, composer.FromDomain);
 
     /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
     public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
@@ -47,8 +47,8 @@ internal sealed class DigestMessages(
             }
 
             var content = catalog.GetContent(post);
-            return new PostModel(post.Title, post.Url, Day(post.Date, zone), content.ExcerptHtml, content.SummaryText, content.Html, post.Image, post.AllTags,
-                post.Author);
+            return new PostModel(post.Title, post.Url, Day(post.Date, zone), MailHtml.Clean(content.ExcerptHtml), content.SummaryText,
+                MailHtml.Clean(content.Html), post.Image, post.AllTags, post.Author);
         }).ToList();
         var subject = posts.Count == 1
             ? $"{_site.Title}: {posts[0].Title}"
@@ -92,10 +92,31 @@ internal sealed class DigestMessages(
         }
 
         message.Headers.Add(HeaderId.ListUnsubscribe, unsubscribe);
-        // RFC 8058: mail clients may unsubscribe with one POST to the https address.
-        message.Headers.Add(OneClick.Clone());
+        // RFC 8058: mail clients may unsubscribe with one POST to the address, which must be https (Gmail ignores the
+        // header otherwise); a site on plain http gets the link alone.
+        if (unsubscribeUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            message.Headers.Add(OneClick.Clone());
+        }
+
         message.Headers.Add(Bulk.Clone());
         return message;
+    }
+
+    /// <summary>
+    /// RFC 2919's List-Id: the site's title as a phrase (a quoted string, or encoded words when it is not ASCII), then the
+    /// list's id in angle brackets, ASCII only. Written as MimeKit's unstructured text, a title holding quotes or
+    /// &lt;...&gt; read as the id, and a non-ASCII domain turned the id itself into an encoded word.
+    /// </summary>
+    internal static Header ListId(string title, string asciiDomain)
+    {
+        // A header line may not pass 998 characters; a title that long is cut, whatever it is.
+        var text = MailComposer.SingleLine(title);
+        text = text.Length > 200 ? text[..200] : text;
+        var phrase = text.Length == 0 ? "" : System.Text.Encoding.ASCII.GetString(MimeKit.Utils.Rfc2047.EncodePhrase(System.Text.Encoding.UTF8, text)) + " ";
+        var header = new Header(HeaderId.ListId, "digest");
+        header.SetRawValue(System.Text.Encoding.ASCII.GetBytes($" {phrase}<digest.{asciiDomain}>\r\n"));
+        return header;
     }
 
     /// <summary>

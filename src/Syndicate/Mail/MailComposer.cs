@@ -39,8 +39,11 @@ internal sealed class MailComposer
 
     public MailboxAddress From => new(SingleLine(_from.Name), _from.Address);
 
-    /// <summary>The domain of Mail:From, which also names Message-IDs.</summary>
-    public string FromDomain => _from.Domain;
+    /// <summary>
+    /// The domain of Mail:From, which also names Message-IDs and the List-Id: in its ASCII form (punycode for an
+    /// internationalized domain, as MimeKit writes it in From), since those headers allow no other characters.
+    /// </summary>
+    public string FromDomain => MailboxAddress.IdnMapping.Encode(_from.Domain);
 
     /// <summary>
     /// A message to one recipient. <paramref name="address"/> must be a valid address (MimeKit throws

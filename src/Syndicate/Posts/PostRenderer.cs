@@ -68,8 +68,10 @@ internal sealed partial class PostRenderer
     /// <summary>Tags stripped, entities decoded, white space collapsed: for JSON Feed summaries and mail text parts.</summary>
     public static string PlainText(string html)
     {
+        // What a script, style or template element holds is code, not text: it goes with its tags.
+        var shown = html.Contains('<', StringComparison.Ordinal) ? HiddenElements().Replace(html, " ") : html;
         // Inline tags join their text (<em>a</em>. stays "a."); block tags and line breaks separate words.
-        var text = WebUtility.HtmlDecode(Tags().Replace(html, tag => InlineTag().IsMatch(tag.Value) ? "" : " "));
+        var text = WebUtility.HtmlDecode(Tags().Replace(shown, tag => InlineTag().IsMatch(tag.Value) ? "" : " "));
         return Spaces().Replace(text, " ").Trim();
     }
 
@@ -91,6 +93,9 @@ internal sealed partial class PostRenderer
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();
+
+    [GeneratedRegex(@"<(script|style|template)\b[^>]*>.*?(</\1\s*>|$)", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex HiddenElements();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();

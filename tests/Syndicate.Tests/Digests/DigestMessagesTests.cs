@@ -95,6 +95,97 @@ public sealed partial class DigestMessagesTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_TitleWithQuotesAndAngleBrackets_ListIdIsAPhraseFollowedByTheAsciiId()
+    {
+        var harness = Harness(new() { ["Site:Title"] = "Zoë's \"Blog\", <weekly> & more" });
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, _, raw) = await SendOneAsync(harness);
+
+        var line = Assert.Single(raw.Split("\r\n"), text => text.StartsWith("List-Id:", StringComparison.Ordinal));
+        // The title is a phrase (encoded words, then a quoted string), so the only <...> outside quotes is the id.
+        Assert.Equal("List-Id: =?utf-8?b?Wm/Dqydz?= \"\\\"Blog\\\", <weekly> & more\" <digest.blog.example.org>", line);
+        var parsed = MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(raw)), Cancel);
+        Assert.EndsWith("<digest.blog.example.org>", parsed.Headers[HeaderId.ListId], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_InternationalizedSenderDomain_MessageIdAndListIdInPunycode()
+    {
+        var harness = Harness(new() { ["Mail:From"] = "Blog <news@bücher.example>" });
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (digestId, mail, raw) = await SendOneAsync(harness);
+
+        Assert.Equal($"digest-{digestId}.{ann.Id}@xn--bcher-kva.example", mail.MessageId);
+        Assert.Equal("Unit Blog <digest.xn--bcher-kva.example>", mail.Headers[HeaderId.ListId]);
+        var headerBlock = raw[..raw.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.True(headerBlock.All(c => c < 128), "the header block has raw non-ASCII characters:\n" + headerBlock);
+    }
+
+    [Fact]
+    public async Task Build_SiteOnPlainHttp_NoOneClickHeaderBesideAnHttpLink()
+    {
+        var harness = Harness(new() { ["Site:BaseUrl"] = "http://blog.example.org/" });
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        Assert.Matches(@"^<http://blog\.example\.org/unsubscribe/[A-Za-z0-9_-]+>$", Header(mail, HeaderId.ListUnsubscribe));
+        Assert.Null(mail.Headers["List-Unsubscribe-Post"]);
+    }
+
+    [Fact]
+    public async Task Build_PostWithStyleScriptFrameAndForm_NoneOfThemReachesTheMail()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("raw.md", "Raw HTML", "2026-03-01", body: """
+            <style>.content { color: red !important; } body { display: none; }</style>
+            <script>alert(1)</script>
+
+            Intro with a [bad link](javascript:alert(1)) and <a href="https://example.org/ok" onclick="evil()">a good one</a>.
+
+            <iframe src="https://www.youtube.com/embed/abc"></iframe>
+
+            <form action="/subscribe"><input name="email"><button>Go</button></form>
+
+            <p style="position: fixed; top: 0; color: #336699">Styled</p>
+
+            <!--more-->
+
+            The rest.
+            """);
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var html = Html(mail);
+        var body = html[html.IndexOf("<body", StringComparison.Ordinal)..];
+        Assert.DoesNotContain("display: none", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("color: red", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<iframe", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<form", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("javascript:", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("onclick", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("position", body, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://example.org/ok\"", html, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://www.youtube.com/embed/abc\"", html, StringComparison.Ordinal);
+        Assert.Contains("Styled</p>", html, StringComparison.Ordinal);
+        var text = Text(mail);
+        Assert.DoesNotContain("alert(", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("display", text, StringComparison.Ordinal);
+        Assert.Contains("Intro with a bad link and a good one.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Build_TwoBuildsOfOneDelivery_SameMessageId()
     {
         var harness = Harness();
