@@ -70,6 +70,12 @@ internal sealed class DigestOptionsValidator : IValidateOptions<DigestOptions>
             failures.Add($"Digest:ResumeInterval {options.ResumeInterval} must be between 00:00:00.1 and 01:00:00; use for example 00:00:30.");
         }
 
+        if (options.ClaimLease < TimeSpan.FromSeconds(1) || options.ClaimLease > TimeSpan.FromDays(1))
+        {
+            // The sender renews its claims every third of the lease: at zero it would renew without pause, below zero fail.
+            failures.Add($"Digest:ClaimLease {options.ClaimLease} must be between 00:00:01 and 1.00:00:00; use for example 00:05:00.");
+        }
+
         if (options.MaxAttempts < 1 || options.RetryDelay < TimeSpan.Zero || options.BatchSize < 1)
         {
             failures.Add("Digest:MaxAttempts and Digest:BatchSize must be at least 1 and Digest:RetryDelay not negative.");
