@@ -101,6 +101,73 @@ public sealed class StartupFailureTests : IDisposable
         AssertNoStackTrace(result);
     }
 
+    [Theory]
+    [InlineData("serve")]
+    [InlineData("status")]
+    [InlineData("build")]
+    public async Task Verb_AppSettingsNotValidJson_OneSentenceWithTheFileAndLine(string verb)
+    {
+        File.WriteAllText(Path.Combine(_site.Root, "appsettings.json"), "{\n  \"Site\": { \"BaseUrl\": \"https://example.org/\" }\n  \"Posts\": {}\n}\n");
+
+        var result = await SyndicateCli.RunAsync(_site.Root, verb);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith($"Syndicate cannot start: {Path.Combine(_site.Root, "appsettings.json")} is not valid JSON: line 3, position 3: ", line, StringComparison.Ordinal);
+        Assert.EndsWith("and start again.", line, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+    }
+
+    [Fact]
+    public async Task Serve_SqliteDataFolderIsAFile_OneSentenceNamingTheConnectionString()
+    {
+        WriteSettings(new() { ["Storage:Provider"] = "Sqlite", ["Storage:ConnectionString"] = "Data Source=appsettings.json/syndicate.db" });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "serve");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith($"Syndicate cannot start: cannot open the database ({Path.Combine(_site.Root, "appsettings.json", "syndicate.db")}): ", line, StringComparison.Ordinal);
+        Assert.Contains("check Storage:ConnectionString", line, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+        Assert.False(Directory.Exists(_site.Output), "no feed files are written without a database");
+    }
+
+    [Fact]
+    public async Task Serve_PostgresUnreachable_OneSentenceAndNoHostStackTrace()
+    {
+        WriteSettings(new()
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=postgres;Password=secret-not-shown;Database=nowhere;Timeout=3",
+        });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "serve");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(Lines(result.Error));
+        Assert.StartsWith("Syndicate cannot start: cannot open the database (", line, StringComparison.Ordinal);
+        Assert.EndsWith("check Storage:ConnectionString and that the PostgreSQL server is running and reachable.", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-not-shown", result.Output + result.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public async Task Verb_ClaimLeaseZeroOrNegative_NamesTheKey(string lease)
+    {
+        WriteSettings(new() { ["Digest:ClaimLease"] = lease });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, "digest", "send-now");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("Syndicate cannot start: the configuration needs a change.", result.Error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(result.Error), line => line.StartsWith("Digest:ClaimLease", StringComparison.Ordinal));
+        Assert.Contains("must be between 00:00:01 and 1.00:00:00", line, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+    }
+
     private static string[] Lines(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

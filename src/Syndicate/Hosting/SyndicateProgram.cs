@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
@@ -179,7 +180,17 @@ internal static class SyndicateProgram
 
     private static async Task<int> ServeAsync(CancellationToken cancellationToken)
     {
-        var app = CreateService(Directory.GetCurrentDirectory());
+        WebApplication app;
+        try
+        {
+            app = CreateService(Directory.GetCurrentDirectory());
+        }
+        catch (InvalidDataException ex)
+        {
+            await Console.Error.WriteLineAsync(ConfigurationFileError(ex));
+            return 1;
+        }
+
         try
         {
             // Before the host starts: its hosted services would otherwise meet the bad value first.
@@ -188,6 +199,23 @@ internal static class SyndicateProgram
             if (ServerUrls.FindUnavailable(ServerUrls.Effective(app.Configuration)) is { } unavailable)
             {
                 await Console.Error.WriteLineAsync(unavailable);
+                return 1;
+            }
+
+            // And the database opened (and brought up to date) before the host: a failure inside it is logged with the
+            // host's stack trace before anything can explain it.
+            var database = app.Services.GetRequiredService<Storage.Database>();
+            try
+            {
+                await database.MigrateAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"Syndicate cannot start: cannot open the database ({database.Location}): {ex.Message.TrimEnd('.')}; " +
+                    (database.IsPostgres
+                        ? "check Storage:ConnectionString and that the PostgreSQL server is running and reachable."
+                        : "check Storage:ConnectionString (its Data Source must name a file in a folder Syndicate may create and write)."));
                 return 1;
             }
 
@@ -204,11 +232,33 @@ internal static class SyndicateProgram
             await Console.Error.WriteLineAsync(ServerUrls.CannotListen(ex.Message));
             return 1;
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or UnauthorizedAccessException or IOException)
         {
             await Console.Error.WriteLineAsync($"Syndicate cannot start: {ex.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// appsettings.json (or another configuration file) that is not valid JSON, in one sentence with the file, line and
+    /// position, instead of the configuration builder's stack trace.
+    /// </summary>
+    internal static string ConfigurationFileError(InvalidDataException ex)
+    {
+        var file = Regex.Match(ex.Message, "'([^']+)'") is { Success: true } match ? match.Groups[1].Value : "a configuration file";
+        var cause = ex.InnerException;
+        while (cause is not null and not System.Text.Json.JsonException)
+        {
+            cause = cause.InnerException;
+        }
+
+        if (cause is System.Text.Json.JsonException { LineNumber: { } line, BytePositionInLine: { } column } json)
+        {
+            var reason = Regex.Replace(json.Message, @"\s*(Path: \S*\s*\|?\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?$", "").TrimEnd('.', ' ');
+            return $"Syndicate cannot start: {file} is not valid JSON: line {line + 1}, position {column + 1}: {reason}; correct it (every {{ and [ closed, keys and text in double quotes, commas between entries) and start again.";
+        }
+
+        return $"Syndicate cannot start: {file} cannot be read: {(ex.InnerException ?? ex).Message.TrimEnd('.')}; correct it and start again.";
     }
 
     /// <param name="validate">Checks the options the verb needs; every section when left out.</param>
@@ -220,11 +270,21 @@ internal static class SyndicateProgram
         // database's own writes under data/ would otherwise wake at every commit of a digest being sent.
         var configuration = new ConfigurationManager();
         configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("hostBuilder:reloadConfigOnChange", "false")]);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        HostApplicationBuilder builder;
+        try
         {
-            ContentRootPath = Directory.GetCurrentDirectory(),
-            Configuration = configuration,
-        });
+            builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                ContentRootPath = Directory.GetCurrentDirectory(),
+                Configuration = configuration,
+            });
+        }
+        catch (InvalidDataException ex)
+        {
+            await Console.Error.WriteLineAsync(ConfigurationFileError(ex));
+            return 1;
+        }
+
         // A one-shot verb prints its own report; the log shows only what went wrong beyond it, on the console. The
         // default Debug and EventSource loggers only cost a short process its start-up.
         builder.Logging.ClearProviders();
