@@ -118,6 +118,23 @@ public sealed class StartupFailureTests : IDisposable
         AssertNoStackTrace(result);
     }
 
+    [Theory]
+    [InlineData("build", "Feeds:OutputFolder")]
+    [InlineData("serve", "Feeds:OutputFolder")]
+    [InlineData("serve", "Mail:PickupFolder")]
+    public async Task Verb_FolderSettingNamesAFile_SaysItIsAFile(string verb, string key)
+    {
+        WriteSettings(new() { [key] = "appsettings.json" });
+
+        var result = await SyndicateCli.RunAsync(_site.Root, verb);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("Syndicate cannot start: the configuration needs a change.", result.Error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(result.Error), line => line.StartsWith(key, StringComparison.Ordinal));
+        Assert.StartsWith($"{key} 'appsettings.json' is a file ({Path.Combine(_site.Root, "appsettings.json")}), not a folder;", line, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
+    }
+
     [Fact]
     public async Task Serve_SqliteDataFolderIsAFile_OneSentenceNamingTheConnectionString()
     {

@@ -17,7 +17,7 @@ internal sealed class FeedsOptions
     public string WebSubHub { get; set; } = "";
 }
 
-internal sealed class FeedsOptionsValidator : IValidateOptions<FeedsOptions>
+internal sealed class FeedsOptionsValidator(Microsoft.Extensions.Hosting.IHostEnvironment environment) : IValidateOptions<FeedsOptions>
 {
     public ValidateOptionsResult Validate(string? name, FeedsOptions options)
     {
@@ -30,6 +30,10 @@ internal sealed class FeedsOptionsValidator : IValidateOptions<FeedsOptions>
         if (string.IsNullOrWhiteSpace(options.OutputFolder))
         {
             failures.Add("Feeds:OutputFolder is empty; set it to the folder the feed files go to, for example out.");
+        }
+        else if (Path.GetFullPath(options.OutputFolder, environment.ContentRootPath) is var output && File.Exists(output))
+        {
+            failures.Add($"Feeds:OutputFolder '{options.OutputFolder}' is a file ({output}), not a folder; point Feeds:OutputFolder at a folder (it is created when missing), for example out.");
         }
 
         if (!string.IsNullOrWhiteSpace(options.WebSubHub)

@@ -24,6 +24,10 @@ internal sealed class MailOptionsValidator(IHostEnvironment environment) : IVali
         {
             failures.Add("Mail:PickupFolder is empty; set it to the folder .eml files are written to, for example outbox.");
         }
+        else if (mode == MailMode.Pickup && Path.GetFullPath(options.PickupFolder, environment.ContentRootPath) is var pickup && File.Exists(pickup))
+        {
+            failures.Add($"Mail:PickupFolder '{options.PickupFolder}' is a file ({pickup}), not a folder; point Mail:PickupFolder at a folder (it is created when missing), for example outbox.");
+        }
 
         if (!string.IsNullOrWhiteSpace(options.UnsubscribeMailto) && !TryParseMailbox(options.UnsubscribeMailto, out _))
         {
