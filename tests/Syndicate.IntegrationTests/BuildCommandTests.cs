@@ -31,6 +31,23 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_PostCacheCannotBeWritten_WarnsOnceAndStillWritesEveryFeed()
+    {
+        WriteSettings();
+        WriteGoodPosts();
+        var cache = Directory.CreateDirectory(Path.Combine(_site.Root, "cache-is-a-folder")).FullName;
+
+        var result = await SyndicateCli.RunAsync(_site.Root, new Dictionary<string, string?> { ["Posts__CacheFile"] = cache }, "build");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var warning = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith($"Warning: the post cache {cache} could not be written (", warning, StringComparison.Ordinal);
+        Assert.EndsWith("Point Posts:CacheFile at a file Syndicate may write, or set it to \"\" to go without.", warning, StringComparison.Ordinal);
+        Assert.StartsWith("Built 7 feeds from 2 posts", result.Output, StringComparison.Ordinal);
+        Assert.Equal(["Second good post", "First good post"], FeedParsing.Titles(_site.ReadOutput("feed.xml")));
+    }
+
+    [Fact]
     public async Task Build_BadPosts_ExitsOneListsEachAndStillWritesTheGoodOnes()
     {
         WriteSettings();

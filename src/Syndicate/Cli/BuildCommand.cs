@@ -20,8 +20,15 @@ internal static class BuildCommand
         catalog.Scan();
         await ledgerRead;
         var result = await publisher.PublishAsync(serve: false, cancellationToken);
-        catalog.SaveCache();
+        var cacheFailure = catalog.SaveCache();
         var elapsed = TimeProvider.System.GetElapsedTime(started);
+        if (cacheFailure is not null)
+        {
+            // The feeds are whole; only the next build's speed suffers. Said here because a one-shot verb logs errors only.
+            await error.WriteLineAsync(
+                $"Warning: the post cache {catalog.CacheFile} could not be written ({cacheFailure}); the feeds are complete, but the next build reads " +
+                "and renders every post again. Point Posts:CacheFile at a file Syndicate may write, or set it to \"\" to go without.");
+        }
 
         var snapshot = result.Snapshot;
         await output.WriteLineAsync(

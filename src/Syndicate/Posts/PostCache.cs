@@ -51,6 +51,9 @@ internal sealed class PostCache : IDisposable
 
     public string? Path => _path;
 
+    /// <summary>Why the last <see cref="Save"/> failed; null after one that succeeded (or before any).</summary>
+    public string? LastSaveFailure { get; private set; }
+
     /// <summary>
     /// The cached post for <paramref name="file"/> when the cache holds it with exactly <paramref name="stamp"/>;
     /// otherwise null (read the file). The cache file is read on the first call.
@@ -166,6 +169,7 @@ internal sealed class PostCache : IDisposable
                 }
 
                 (_file, written) = (written, _file);
+                LastSaveFailure = null;
                 PostsLog.CacheWritten(_logger, _path, posts.Count, withHtml, stopwatch.ElapsedMilliseconds);
                 DeleteLeftovers();
                 return true;
@@ -173,6 +177,7 @@ internal sealed class PostCache : IDisposable
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 PostsLog.CacheUnusable(_logger, _path, "written", ex.Message);
+                LastSaveFailure = ex.Message;
                 Delete(temporary);
                 return false;
             }

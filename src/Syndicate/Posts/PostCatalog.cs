@@ -143,19 +143,20 @@ internal sealed class PostCatalog : IDisposable
 
     /// <summary>
     /// Writes Posts:CacheFile when a post or a rendered HTML is new since the last write: every post whose file parsed
-    /// (in its current version), with the HTML rendered so far or loaded from the cache.
+    /// (in its current version), with the HTML rendered so far or loaded from the cache. Returns why the write failed
+    /// (also logged), or null.
     /// </summary>
-    public void SaveCache()
+    public string? SaveCache()
     {
         if (_cache.Path is null)
         {
-            return;
+            return null;
         }
 
         var unsaved = Interlocked.Read(ref _unsaved);
         if (unsaved == 0)
         {
-            return;
+            return null;
         }
 
         List<Post> posts;
@@ -184,9 +185,13 @@ internal sealed class PostCatalog : IDisposable
         }
 
         // Written or not (a failure is logged), the next try waits for the next change: no rewrite, and no warning, every rescan.
-        _cache.Save(posts);
+        var saved = _cache.Save(posts);
         Interlocked.Add(ref _unsaved, -unsaved);
+        return saved ? null : _cache.LastSaveFailure;
     }
+
+    /// <summary>Posts:CacheFile as a full path; null when the cache is off.</summary>
+    public string? CacheFile => _cache.Path;
 
     /// <summary>
     /// Re-reads one path after a watcher event. With <paramref name="settle"/>, a file that fails to
