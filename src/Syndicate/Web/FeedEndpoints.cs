@@ -25,7 +25,7 @@ internal static class FeedEndpoints
         routes.MapMethods("/tags/{tag}/atom.xml", GetAndHead, (string tag, HttpContext context, FeedStore store) => Serve(context, store, $"tags/{tag}/atom.xml"));
         routes.MapMethods("/healthz", GetAndHead, (FeedStore store) =>
             store.Count > 0 ? Results.Text("ok\n", "text/plain; charset=utf-8") : Results.Text("starting\n", "text/plain; charset=utf-8", statusCode: 503));
-        routes.MapMethods("/", GetAndHead, (SiteUrls urls, FeedStore store) => Results.Content(HomePage(store), "text/html; charset=utf-8"));
+        routes.MapMethods("/", GetAndHead, (SiteUrls urls, FeedStore store) => Results.Content(HomePage(urls, store), "text/html; charset=utf-8"));
         return routes;
     }
 
@@ -81,10 +81,11 @@ internal static class FeedEndpoints
         return gzip > 0 ? "gzip" : "identity";
     }
 
-    private static string HomePage(FeedStore store)
+    private static string HomePage(SiteUrls urls, FeedStore store)
     {
+        // Links under Site:BaseUrl, which may have a path the proxy in front takes off (SubscriptionEndpoints.SiteLink).
         var links = string.Join("\n", store.All().Select(d =>
-            $"    <li><a href=\"/{WebUtility.HtmlEncode(d.Path)}\">/{WebUtility.HtmlEncode(d.Path)}</a></li>"));
+            $"    <li><a href=\"{WebUtility.HtmlEncode(urls.AbsoluteEncoded("/" + d.Path))}\">/{WebUtility.HtmlEncode(d.Path)}</a></li>"));
         return $"""
             <!doctype html>
             <html lang="en">
@@ -92,9 +93,9 @@ internal static class FeedEndpoints
               <meta charset="utf-8">
               <meta name="viewport" content="width=device-width, initial-scale=1">
               <title>Syndicate</title>
-              <link rel="alternate" type="application/rss+xml" href="/feed.xml">
-              <link rel="alternate" type="application/atom+xml" href="/atom.xml">
-              <link rel="alternate" type="application/feed+json" href="/feed.json">
+              <link rel="alternate" type="application/rss+xml" href="{SubscriptionEndpoints.SiteLink(urls, "/feed.xml")}">
+              <link rel="alternate" type="application/atom+xml" href="{SubscriptionEndpoints.SiteLink(urls, "/atom.xml")}">
+              <link rel="alternate" type="application/feed+json" href="{SubscriptionEndpoints.SiteLink(urls, "/feed.json")}">
             </head>
             <body>
               <h1>Feeds</h1>

@@ -56,20 +56,20 @@ internal static class SubscriptionEndpoints
 
     public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/subscribe", (IOptions<SiteOptions> site) => Html(Form(site.Value.Title, "", "", null)));
+        routes.MapGet("/subscribe", (IOptions<SiteOptions> site, SiteUrls urls) => Html(Form(urls, site.Value.Title, "", "", null)));
         routes.MapPost("/subscribe", SubscribeAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
-        routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, CancellationToken cancellationToken) =>
+        routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, SiteUrls urls, CancellationToken cancellationToken) =>
             await service.ConfirmAsync(token, cancellationToken) switch
             {
                 LinkOutcome.Done => Html(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
-                LinkOutcome.Expired => Html(Page("Link expired", "<p>This confirmation link has expired. <a href=\"/subscribe\">Subscribe again</a> to get a new one.</p>"), 410),
-                _ => Html(Page("Link not valid", "<p>This confirmation link is not valid. <a href=\"/subscribe\">Subscribe again</a> to get a new one.</p>"), 400),
+                LinkOutcome.Expired => Html(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
+                _ => Html(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
             });
-        routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service) =>
+        routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service, SiteUrls urls) =>
             service.IsUnsubscribeToken(token)
                 ? Html(Page("Unsubscribe", $"""
                     <p>Do you want to stop receiving these emails?</p>
-                    <form method="post" action="/unsubscribe/{WebUtility.HtmlEncode(Uri.EscapeDataString(token))}">
+                    <form method="post" action="{SiteLink(urls, "/unsubscribe/" + Uri.EscapeDataString(token))}">
                       <button type="submit">Unsubscribe</button>
                     </form>
                     """))
@@ -83,7 +83,7 @@ internal static class SubscriptionEndpoints
         return routes;
     }
 
-    private static async Task<IResult> SubscribeAsync(HttpContext context, SubscriptionService service, IOptions<SiteOptions> site,
+    private static async Task<IResult> SubscribeAsync(HttpContext context, SubscriptionService service, IOptions<SiteOptions> site, SiteUrls urls,
         TimeProvider time, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
@@ -135,18 +135,24 @@ internal static class SubscriptionEndpoints
 
         return outcome.Accepted
             ? Html(Page("Check your inbox", "<p>Thank you. If the address can receive mail, a link to confirm your subscription is on its way. Click it to start receiving the digest.</p>"))
-            : Html(Form(site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
+            : Html(Form(urls, site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
     }
 
     private static IResult Html(string html, int status = 200) => Results.Content(html, "text/html; charset=utf-8", statusCode: status);
 
-    private static string Form(string siteTitle, string email, string name, string? error)
+    /// <summary>
+    /// A page's link to one of the service's own addresses, under Site:BaseUrl: a site at https://example.org/blog/ is
+    /// served behind a proxy that takes /blog off, so a root-relative /subscribe would leave the blog. HTML-encoded.
+    /// </summary>
+    internal static string SiteLink(SiteUrls urls, string sitePath) => WebUtility.HtmlEncode(urls.Absolute(sitePath));
+
+    private static string Form(SiteUrls urls, string siteTitle, string email, string name, string? error)
     {
         var message = error is null ? "" : $"""<p role="alert" class="error">{WebUtility.HtmlEncode(error)}.</p>""";
         return Page($"Subscribe to {siteTitle}", $"""
             <p>Get new posts by email. You will receive a link to confirm.</p>
             {message}
-            <form method="post" action="/subscribe">
+            <form method="post" action="{SiteLink(urls, "/subscribe")}">
               <label for="email">Email address</label>
               <input id="email" name="email" type="email" autocomplete="email" required value="{WebUtility.HtmlEncode(email)}">
               <label for="name">Name (optional)</label>
