@@ -113,13 +113,19 @@ internal sealed class DigestSender(
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(options.Value.BatchSize) { SingleWriter = true });
         var held = new ConcurrentDictionary<long, byte>();
+        // Claimed deliveries waiting for their turn (delivery id to subscriber id), and the subscribers among them seen
+        // unsubscribed since their batch was read: up to two batches wait, which at a slow server is minutes.
+        var waiting = new ConcurrentDictionary<long, long>();
+        var left = new ConcurrentDictionary<long, byte>();
         var workers = Enumerable.Range(0, pool.Size).Select(worker => Task.Run(async () =>
         {
             try
             {
                 await foreach (var claimed in queue.Reader.ReadAllAsync(sending.Token))
                 {
-                    await DeliverAsync(digestId, content, claimed.Delivery, claimed.Subscriber, claimed.At, pool, recorder, sending.Token);
+                    waiting.TryRemove(claimed.Delivery.Id, out _);
+                    var subscriber = claimed.Subscriber is { } found && left.ContainsKey(found.Id) ? found with { Status = SubscriberStatus.Unsubscribed } : claimed.Subscriber;
+                    await DeliverAsync(digestId, content, claimed.Delivery, subscriber, claimed.At, pool, recorder, sending.Token);
                     held.TryRemove(claimed.Delivery.Id, out _);
                 }
             }
@@ -131,6 +137,7 @@ internal sealed class DigestSender(
             }
         }, CancellationToken.None)).ToArray();
         var heartbeat = KeepClaimsAsync(digestId, held, sending.Token);
+        var watch = WatchUnsubscribesAsync(digestId, waiting, left, sending.Token);
         try
         {
             while (true)
@@ -152,6 +159,7 @@ internal sealed class DigestSender(
 
                 foreach (var delivery in batch)
                 {
+                    waiting[delivery.Id] = delivery.SubscriberId;
                     await queue.Writer.WriteAsync(new Claimed(delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt), sending.Token);
                 }
 
@@ -170,6 +178,7 @@ internal sealed class DigestSender(
             {
                 await sending.CancelAsync();
                 await heartbeat;
+                await watch;
             }
         }
     }
@@ -187,7 +196,7 @@ internal sealed class DigestSender(
             return;
         }
 
-        // Read when the batch was claimed, moments ago: an unsubscribe from then on is seen by the next batch.
+        // Read when the batch was claimed, and checked again every UnsubscribeCheck while it waits (WatchUnsubscribesAsync).
         // An operator's forced resend also goes to a pending address; everything else only to active subscribers, and
         // nothing to an address that unsubscribed, even one that did so after the resend was asked for.
         if (subscriber is null || subscriber.Status == SubscriberStatus.Unsubscribed
@@ -244,6 +253,50 @@ internal sealed class DigestSender(
     /// Digest:ClaimLease while it sends, so a slow send (a cold start, a slow server) never lets another sender
     /// take over a delivery this one is making. Only a sender that stops, or stalls for a whole lease, loses its claims.
     /// </summary>
+    /// <summary>How often the subscribers of claimed deliveries still waiting for their turn are read again for unsubscribes.</summary>
+    internal static readonly TimeSpan UnsubscribeCheck = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Every <see cref="UnsubscribeCheck"/>, reads the subscribers whose deliveries are claimed and waiting, and notes in
+    /// <paramref name="left"/> those who unsubscribed meanwhile: their turn then skips them (README: a subscriber who left
+    /// before their turn is skipped). One query of at most two batches' rows each time, not one per message.
+    /// </summary>
+    private async Task WatchUnsubscribesAsync(long digestId, ConcurrentDictionary<long, long> waiting, ConcurrentDictionary<long, byte> left,
+        CancellationToken sending)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(UnsubscribeCheck, time, sending);
+                var ids = waiting.Values.Distinct().ToArray();
+                if (ids.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    foreach (var subscriber in (await subscribers.FindManyAsync(ids, sending)).Values)
+                    {
+                        if (subscriber.Status == SubscriberStatus.Unsubscribed)
+                        {
+                            left.TryAdd(subscriber.Id, 0);
+                        }
+                    }
+                }
+                catch (Exception ex) when (Database.IsUnavailable(ex))
+                {
+                    outage.Failed($"reading subscribers of digest {digestId}", ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (sending.IsCancellationRequested)
+        {
+            // The sending is done.
+        }
+    }
+
     private async Task KeepClaimsAsync(long digestId, ConcurrentDictionary<long, byte> held, CancellationToken sending)
     {
         try

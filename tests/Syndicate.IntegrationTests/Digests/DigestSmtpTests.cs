@@ -118,4 +118,31 @@ public sealed class DigestSmtpTests
         Assert.Equal("skipped", site.Deliveries(planned.Id).Single(d => d.Email == DigestSite.Address(4)).Status);
         Assert.Equal(4, site.Server.Messages.Count);
     }
+
+    [Fact]
+    public async Task Send_AddressUnsubscribedWhileItsDeliveryIsClaimedAndWaiting_Skipped()
+    {
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(5);
+        // One connection, and the server holds the first message: the other four are claimed (one batch) and wait.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        site.Server.Hold(DigestSite.Address(1), release.Task);
+        using var services = site.Open(new Dictionary<string, string?> { ["Mail:Smtp:MaxConnections"] = "1" });
+        services.Get<PostCatalog>().Scan();
+        var planned = await services.Get<DigestService>().PlanAsync("test", Cancel);
+        Assert.NotNull(planned);
+
+        var sending = services.Get<DigestSender>().SendAsync(planned.Id, null, Cancel);
+        await Eventually.ValueAsync(() => Task.FromResult(site.Deliveries(planned.Id).Count(d => d.Status == "claimed")),
+            claimed => claimed == 5, "all five deliveries claimed while the first is held");
+        Assert.NotNull(await services.Get<SubscriptionService>().RemoveAsync(DigestSite.Address(4), Cancel));
+        // Long enough for the sender to read the waiting subscribers again.
+        await Task.Delay(DigestSender.UnsubscribeCheck * 3, Cancel);
+        release.SetResult();
+        await sending.WaitAsync(TimeSpan.FromSeconds(20), Cancel);
+
+        Assert.Equal("skipped", site.Deliveries(planned.Id).Single(d => d.Email == DigestSite.Address(4)).Status);
+        Assert.DoesNotContain(DigestSite.Address(4), site.CopiesByRecipient().Keys);
+        Assert.Equal(4, site.Server.Messages.Count);
+    }
 }

@@ -21,6 +21,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     private readonly ConcurrentQueue<byte[]> _messages = new();
     private readonly ConcurrentDictionary<Guid, ISessionContext> _sessions = new();
     private readonly ConcurrentDictionary<string, (int Code, string Text)> _replies = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Task> _holds = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<(string User, string Password)> _logins = new();
     private readonly CancellationTokenSource _stop = new();
     private SmtpServer.SmtpServer? _server;
@@ -50,6 +51,9 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
     /// <summary>From now on, RCPT TO this address is answered with <paramref name="code"/> and <paramref name="text"/>.</summary>
     public void Reply(string address, int code, string text) => _replies[address] = (code, text);
+
+    /// <summary>RCPT TO this address waits until <paramref name="release"/> completes (a slow server), then goes on as usual.</summary>
+    public void Hold(string address, Task release) => _holds[address] = release;
 
     /// <summary>From now on the server accepts <paramref name="address"/> again (a rejection "fixed").</summary>
     public void Forget(string address) => _replies.TryRemove(address, out _);
@@ -106,7 +110,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
 
         services.Add(listeners);
         services.Add(new Store(_messages));
-        services.Add(new Filter(_replies));
+        services.Add(new Filter(_replies, _holds));
         _server = new SmtpServer.SmtpServer(options, services);
         _server.SessionCreated += (_, e) =>
         {
@@ -129,16 +133,21 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         }
     }
 
-    private sealed class Filter(ConcurrentDictionary<string, (int Code, string Text)> replies) : MailboxFilter
+    private sealed class Filter(ConcurrentDictionary<string, (int Code, string Text)> replies, ConcurrentDictionary<string, Task> holds) : MailboxFilter
     {
-        public override Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+        public override async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
         {
+            if (holds.TryGetValue($"{to.User}@{to.Host}", out var hold))
+            {
+                await hold.WaitAsync(cancellationToken);
+            }
+
             if (replies.TryGetValue($"{to.User}@{to.Host}", out var reply))
             {
                 throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)reply.Code, reply.Text));
             }
 
-            return Task.FromResult(true);
+            return true;
         }
     }
 }
