@@ -39,8 +39,15 @@ internal sealed class DigestResender(
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var earlier = await connection.QuerySingleOrDefaultAsync<(long Id, long Deliveries)?>(
-            "SELECT id, deliveries FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId }, transaction);
+        var earlier = await connection.QuerySingleOrDefaultAsync<EarlierResend>(
+            "SELECT id AS Id, digest_id AS DigestId FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId }, transaction);
+        if (earlier is { } usedElsewhere && usedElsewhere.DigestId != request.DigestId)
+        {
+            // A repeat is the same request again; the same id on another digest is a mistake, not a repeat to answer "done".
+            return ResendOutcome.Refused(
+                $"request id '{request.RequestId}' was already used for resend {usedElsewhere.Id} of digest {usedElsewhere.DigestId}; give this resend an id of its own");
+        }
+
         if (earlier is { } done)
         {
             ResendLog.Repeated(logger, request.DigestId, done.Id);
@@ -190,6 +197,9 @@ internal sealed record ResendOutcome(string? Refusal, long? ResendId, IReadOnlyL
 {
     public static ResendOutcome Refused(string reason) => new(reason, null, [], false);
 }
+
+/// <summary>A resend recorded under a request id already: its id and the digest it resent.</summary>
+internal sealed record EarlierResend(long Id, long DigestId);
 
 internal sealed record ResendRecord(long Id, string Mode, string Target, string RequestedBy, DateTimeOffset RequestedAt, int Deliveries);
 
