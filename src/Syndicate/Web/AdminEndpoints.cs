@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
@@ -64,7 +65,10 @@ internal static class AdminEndpoints
         admin.MapPost("/subscribers/import", ImportAsync);
 
         // Anything else under /admin still passes the gate, so an unknown path answers 404 only to a caller with the key.
-        admin.Map("/{**rest}", (string? rest) => Problem(StatusCodes.Status404NotFound, $"There is no admin endpoint /admin/{rest}."));
+        admin.Map("/{**rest}", (string? rest, HttpContext context, EndpointDataSource endpoints, IInlineConstraintResolver constraints) =>
+            AllowedMethods(endpoints, constraints, context) is { Length: > 0 } allowed
+                ? NotAllowed(context, allowed)
+                : Problem(StatusCodes.Status404NotFound, $"There is no admin endpoint /admin/{rest}."));
         admin.Map("/", () => Results.Redirect("/admin/ui")).WithMetadata(new AdminPage());
         return routes;
     }
@@ -372,6 +376,60 @@ internal static class AdminEndpoints
     private static IResult NoDigest(long id) => Problem(StatusCodes.Status404NotFound, $"There is no digest {id}; GET /admin/digests lists them.");
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail, statusCode: status);
+
+    /// <summary>
+    /// The methods of the admin endpoints whose route matches <paramref name="path"/>: a known path asked with another
+    /// method gets 405 with Allow (as the public endpoints do), not the catch-all's 404.
+    /// </summary>
+    internal static string[] AllowedMethods(EndpointDataSource endpoints, IInlineConstraintResolver constraints, HttpContext context)
+    {
+        var path = context.Request.Path;
+        var methods = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var endpoint in endpoints.Endpoints.OfType<RouteEndpoint>())
+        {
+            if (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>() is not { HttpMethods.Count: > 0 } metadata
+                || endpoint.RoutePattern.RawText is not { } pattern
+                || pattern.Contains("**", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var values = new RouteValueDictionary();
+            var matcher = new TemplateMatcher(TemplateParser.Parse(pattern), new RouteValueDictionary());
+            if (matcher.TryMatch(path, values) && MeetsConstraints(endpoint.RoutePattern, values, constraints, context))
+            {
+                methods.UnionWith(metadata.HttpMethods);
+            }
+        }
+
+        return [.. methods];
+    }
+
+    /// <summary>The route's inline constraints ({id:long}) hold for the matched values: /admin/digests/abc is no digest path.</summary>
+    private static bool MeetsConstraints(Microsoft.AspNetCore.Routing.Patterns.RoutePattern pattern, RouteValueDictionary values,
+        IInlineConstraintResolver constraints, HttpContext context)
+    {
+        foreach (var parameter in pattern.Parameters)
+        {
+            foreach (var policy in parameter.ParameterPolicies)
+            {
+                if (policy.Content is { } text && constraints.ResolveConstraint(text) is { } constraint
+                    && !constraint.Match(context, null, parameter.Name, values, RouteDirection.IncomingRequest))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static IResult NotAllowed(HttpContext context, string[] allowed)
+    {
+        context.Response.Headers.Allow = string.Join(", ", allowed);
+        return Problem(StatusCodes.Status405MethodNotAllowed,
+            $"{context.Request.Method} is not allowed on {context.Request.Path}; use {string.Join(" or ", allowed)}.");
+    }
 
     private static async Task<(JsonElement Root, IResult? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {

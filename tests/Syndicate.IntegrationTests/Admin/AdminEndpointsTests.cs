@@ -217,6 +217,21 @@ public sealed class AdminEndpointsTests
         Assert.Contains("no digest 999", await AdminSite.ProblemAsync(await site.GetAsync("/admin/digests/999"), HttpStatusCode.NotFound), StringComparison.Ordinal);
         await AdminSite.ProblemAsync(await site.GetAsync("/admin/digests/abc"), HttpStatusCode.NotFound);
         await AdminSite.ProblemAsync(await site.GetAsync("/admin/operations/unknown"), HttpStatusCode.NotFound);
+        await AdminSite.ProblemAsync(await site.GetAsync("/admin/nothing-here"), HttpStatusCode.NotFound);
+
+        // A known path asked with another method: 405 with the methods it takes, as the public endpoints answer.
+        foreach (var (method, path, allow) in new[]
+        {
+            (HttpMethod.Put, "/admin/subscribers", "DELETE, GET, POST"),
+            (HttpMethod.Post, "/admin/status", "GET"),
+            (HttpMethod.Delete, $"/admin/digests/{id}", "GET"),
+            (HttpMethod.Get, $"/admin/digests/{id}/resend", "POST"),
+        })
+        {
+            using var response = await site.SendAsync(method, path);
+            Assert.Contains($"{method} is not allowed on {path}", await AdminSite.ProblemAsync(response, HttpStatusCode.MethodNotAllowed), StringComparison.Ordinal);
+            Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+        }
     }
 
     [Fact]
