@@ -16,22 +16,37 @@ internal static class DigestSendNowCommand
         services.GetRequiredService<PostCatalog>().Scan();
         var digests = services.GetRequiredService<DigestService>();
         var progress = ConsoleProgress.ForDigests(output);
-        // A digest a stopped process left unfinished goes first, once its claims' lease ran out.
-        await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken);
+        // A digest a stopped process left unfinished goes first, once its claims' lease ran out; it is named, with progress,
+        // so that its sending (retries of 4xx answers included) is not taken for a hang.
+        var resumed = await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken, progress,
+            digestId => output.WriteLineAsync($"Digest {digestId} was left unfinished by a sender that stopped; sending the rest first."));
+        var pending = 0;
+        foreach (var earlier in resumed)
+        {
+            await ReportAsync(earlier, output, error);
+            pending += earlier.Pending;
+        }
+
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
         await warmUp;
         if (run.DigestId is null)
         {
             await output.WriteLineAsync($"No digest: {run.Outcome}.");
-            return 0;
+            return pending == 0 ? 0 : 1;
         }
 
-        await output.WriteLineAsync($"Digest {run.DigestId}: {run.Sent} sent, {run.Failed} failed, {run.Skipped} skipped (unsubscribed meanwhile).");
+        await ReportAsync(run, output, error);
+        return run.Pending + pending == 0 ? 0 : 1;
+    }
+
+    private static async Task ReportAsync(DigestRun run, TextWriter output, TextWriter error)
+    {
+        var skipped = run.Skipped == 0 ? "0 skipped" : $"{run.Skipped} skipped (unsubscribed meanwhile)";
+        var pending = run.Pending == 0 ? "" : $", {run.Pending} still pending";
+        await output.WriteLineAsync($"Digest {run.DigestId}: {run.Sent} sent, {run.Failed} failed, {skipped}{pending}.");
         if (run.Failed > 0)
         {
             await error.WriteLineAsync($"{run.Failed} deliveries failed; `digest show {run.DigestId}` lists them with the server's reply.");
         }
-
-        return run.Pending == 0 ? 0 : 1;
     }
 }

@@ -127,6 +127,8 @@ internal sealed class DigestSender(
                     var subscriber = claimed.Subscriber is { } found && left.ContainsKey(found.Id) ? found with { Status = SubscriberStatus.Unsubscribed } : claimed.Subscriber;
                     await DeliverAsync(digestId, content, claimed.Delivery, subscriber, claimed.At, pool, recorder, sending.Token);
                     held.TryRemove(claimed.Delivery.Id, out _);
+                    // Also from here: a digest smaller than a batch is claimed at once and would report nothing until it ends.
+                    report.Maybe(sending.Token);
                 }
             }
             catch
@@ -358,16 +360,26 @@ internal sealed class DigestSender(
         private TimeSpan _every = TimeSpan.FromSeconds(1);
         private Task _counting = Task.CompletedTask;
 
-        /// <summary>Starts a count when one is due and the last one is over; returns at once.</summary>
+        private readonly Lock _gate = new();
+
+        /// <summary>Starts a count when one is due and the last one is over; returns at once. Called by the claimer and every worker.</summary>
         public void Maybe(CancellationToken cancellationToken)
         {
-            // A finished task publishes what its count wrote (_last, _every) to this thread.
-            if (progress is null || outage.IsOut || !_counting.IsCompleted || time.GetElapsedTime(_last) < _every)
+            if (progress is null)
             {
                 return;
             }
 
-            _counting = Task.Run(() => CountAsync(progress, cancellationToken), CancellationToken.None);
+            lock (_gate)
+            {
+                // A finished task publishes what its count wrote (_last, _every) to this thread.
+                if (outage.IsOut || !_counting.IsCompleted || time.GetElapsedTime(_last) < _every)
+                {
+                    return;
+                }
+
+                _counting = Task.Run(() => CountAsync(progress, cancellationToken), CancellationToken.None);
+            }
         }
 
         /// <summary>Waits for a count still running, so that its line comes before the last one.</summary>

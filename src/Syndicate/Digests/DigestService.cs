@@ -66,8 +66,12 @@ internal sealed class DigestService(
         return await SendNowAsync("schedule", null, cancellationToken);
     }
 
-    /// <summary>Gives back the claims of senders that stopped and sends every unfinished digest.</summary>
-    public async Task ResumeAsync(TimeSpan claimLease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives back the claims of senders that stopped and sends every unfinished digest; returns what each of those runs
+    /// did. <paramref name="resuming"/> hears of each digest before its sending starts (send-now says so, with progress).
+    /// </summary>
+    public async Task<IReadOnlyList<DigestRun>> ResumeAsync(TimeSpan claimLease, CancellationToken cancellationToken,
+        IProgress<DigestSummary>? progress = null, Func<long, Task>? resuming = null)
     {
         var released = await store.ReleaseExpiredClaimsAsync(time.GetUtcNow() - claimLease, cancellationToken);
         if (released > 0)
@@ -75,17 +79,27 @@ internal sealed class DigestService(
             DigestsLog.ClaimsReleased(logger, released);
         }
 
+        var runs = new List<DigestRun>();
         foreach (var digestId in await store.UnfinishedAsync(cancellationToken))
         {
+            if (resuming is not null)
+            {
+                await resuming(digestId);
+            }
+
             try
             {
-                await sender.SendAsync(digestId, null, cancellationToken);
+                await sender.SendAsync(digestId, progress, cancellationToken);
+                runs.Add(await RunOf(digestId, "resumed", cancellationToken));
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !Storage.Database.IsUnavailable(ex))
             {
                 DigestsLog.SendStopped(logger, ex, digestId, ex.Message);
+                runs.Add(await RunOf(digestId, $"stopped: {ex.Message}", cancellationToken));
             }
         }
+
+        return runs;
     }
 
     public Task<IReadOnlyList<DigestSummary>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);

@@ -10,6 +10,23 @@ namespace Syndicate.IntegrationTests.Digests;
 public sealed class DigestCommandTests
 {
     [Fact]
+    public async Task SendNow_DigestSmallerThanABatchAtASlowServer_ShowsProgressBeforeItEnds()
+    {
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(10);
+        // The server holds the first message for two seconds: all ten deliveries are claimed at once (one batch), and the
+        // progress has to come from the sending, not from claiming.
+        site.Server.Hold(DigestSite.Address(1), Task.Delay(TimeSpan.FromSeconds(2), DigestSite.Cancel));
+        site.WriteAppSettings(new Dictionary<string, string?> { ["Mail:Smtp:MaxConnections"] = "1" });
+
+        var sent = await site.RunAsync("digest", "send-now");
+
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Matches(@"(?m)^  digest 1: [1-9] sent, 0 failed, 0 skipped, [1-9] to go of 10$", sent.Output);
+        Assert.Contains("Digest 1: 10 sent, 0 failed, 0 skipped.", sent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendNow_ChildProcess_ProgressExitZeroAndListShowCount()
     {
         await using var site = await DigestSite.StartAsync();
@@ -109,6 +126,10 @@ public sealed class DigestCommandTests
         var second = await site.RunAsync("digest", "send-now");
 
         Assert.True(second.ExitCode == 0, second.ToString());
+        // The resumed digest is named before its sending and reported after it; nothing new was planned.
+        Assert.Contains("Digest 1 was left unfinished by a sender that stopped; sending the rest first.", second.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^Digest 1: \d+ sent, 0 failed, 0 skipped\.$", second.Output);
+        Assert.Contains("No digest: no new posts since the last digest.", second.Output, StringComparison.Ordinal);
         var copies = site.CopiesBySubscriber(1);
         var missing = ids.Count(id => !copies.ContainsKey(id));
         var twice = copies.Values.Count(c => c > 1);
