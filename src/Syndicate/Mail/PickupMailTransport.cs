@@ -37,7 +37,14 @@ internal sealed class PickupMailTransport : IMailTransport
     {
         ArgumentNullException.ThrowIfNull(message);
         _signer.Sign(message);
-        PrivateFiles.CreateFolder(Folder);
+        try
+        {
+            PrivateFiles.CreateFolder(Folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PickupWriteException($"could not create the pickup folder {Folder}: {ex.Message}", ex);
+        }
 
         // Sortable by time, unique by the GUID, so two nodes or two threads never pick the same name.
         var name = $"{_time.GetUtcNow():yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml";
@@ -53,6 +60,11 @@ internal sealed class PickupMailTransport : IMailTransport
             }
 
             File.Move(temporary, target, overwrite: false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not a mail server's failure: said as what it is (a full disk, a folder not writable), and retried like one.
+            throw new PickupWriteException($"could not write the message into the pickup folder {Folder}: {ex.Message}", ex);
         }
         finally
         {
@@ -72,3 +84,6 @@ internal sealed class PickupMailTransport : IMailTransport
         return format;
     }
 }
+
+/// <summary>Mail:Mode Pickup could not write a message file (a full disk, a folder it may not write): retried, and reported as such.</summary>
+internal sealed class PickupWriteException(string message, Exception inner) : Exception(message, inner);

@@ -41,6 +41,9 @@ internal sealed record SmtpFailure(SmtpFailureKind Kind, int? StatusCode, string
                     _ => "",
                 };
                 return new SmtpFailure(kind, code, $"{code} {Clean(command.Message)}{about}");
+            case PickupWriteException:
+                // Checked before IOException: the pickup folder's trouble is the operator's disk, not a connection.
+                return new SmtpFailure(SmtpFailureKind.Transient, null, Clean(exception.Message));
             case AuthenticationException:
                 // A refused login fails every message the same way until the operator fixes Mail:Smtp; retrying cannot help.
                 return new SmtpFailure(SmtpFailureKind.Permanent, null, $"SMTP login refused: {Clean(exception.Message)}");
@@ -59,7 +62,7 @@ internal sealed record SmtpFailure(SmtpFailureKind Kind, int? StatusCode, string
     /// dropped connection, a time-out): expected in operation, so a log names the reason without a stack trace.
     /// </summary>
     public static bool IsExpected(Exception exception) =>
-        exception is SmtpCommandException or AuthenticationException or SmtpProtocolException or ServiceNotConnectedException
+        exception is SmtpCommandException or AuthenticationException or PickupWriteException or SmtpProtocolException or ServiceNotConnectedException
             or ServiceNotAuthenticatedException or SslHandshakeException or IOException or SocketException or TimeoutException;
 
     /// <summary>True for failures of the connection itself rather than replies to a command.</summary>

@@ -99,13 +99,44 @@ internal sealed class StatusReporter(
         }
     }
 
+    /// <summary>Why no message could be written into the pickup folder now; null when a test file can be (or the folder is still to be made).</summary>
+    internal static string? PickupProblem(string folder)
+    {
+        if (File.Exists(folder))
+        {
+            return $"{folder} is a file, not a folder; point Mail:PickupFolder at a folder";
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            // Made at the first message, owner-only; what matters then is the parent.
+            return null;
+        }
+
+        var probe = Path.Combine(folder, $".syndicate-status-{Environment.ProcessId}.tmp");
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"no message can be written into {folder}: {ex.Message}";
+        }
+    }
+
     private async Task<MailStatus> MailAsync(CancellationToken cancellationToken)
     {
         var options = mail.Value;
         if (options.ParsedMode() != MailMode.Smtp)
         {
             var folder = Path.GetFullPath(options.PickupFolder, environment.ContentRootPath);
-            return new MailStatus("Pickup", folder, true, $"messages are written to {folder}");
+            return PickupProblem(folder) is { } problem
+                ? new MailStatus("Pickup", folder, false, problem)
+                : new MailStatus("Pickup", folder, true, $"messages are written to {folder}");
         }
 
         var server = $"{options.Smtp.Host}:{options.Smtp.Port}";

@@ -62,6 +62,30 @@ public sealed class PickupMailTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_FolderIsAFile_PickupWriteExceptionNamingTheFolder()
+    {
+        _temp.Write("outbox", "not a folder");
+        var transport = Transport(new MailOptions { PickupFolder = "outbox" });
+
+        var error = await Assert.ThrowsAsync<PickupWriteException>(() => transport.SendAsync(Message("Hello"), TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"could not create the pickup folder {_temp.Combine("outbox")}: ", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<IOException>(error.InnerException);
+    }
+
+    [Fact]
+    public void PickupProblem_FileOrMissingOrWritableFolder()
+    {
+        _temp.Write("afile", "x");
+        Directory.CreateDirectory(_temp.Combine("ok"));
+
+        Assert.Equal($"{_temp.Combine("afile")} is a file, not a folder; point Mail:PickupFolder at a folder", Syndicate.Status.StatusReporter.PickupProblem(_temp.Combine("afile")));
+        Assert.Null(Syndicate.Status.StatusReporter.PickupProblem(_temp.Combine("missing")));
+        Assert.Null(Syndicate.Status.StatusReporter.PickupProblem(_temp.Combine("ok")));
+        Assert.Empty(Directory.GetFiles(_temp.Combine("ok")));
+    }
+
+    [Fact]
     public async Task SendAsync_FolderExists_KeepsTheModeTheOperatorGaveIt()
     {
         Directory.CreateDirectory(_temp.Combine("shared"));

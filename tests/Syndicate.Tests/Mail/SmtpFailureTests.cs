@@ -66,4 +66,16 @@ public sealed class SmtpFailureTests
         new SmtpProtocolException("The SMTP server has unexpectedly disconnected."),
         new TimeoutException("timed out"),
     ];
+
+    [Fact]
+    public void Classify_PickupFolderNotWritable_TransientAndSaidAsThePickupFolder()
+    {
+        var failure = SmtpFailure.Classify(new PickupWriteException("could not write the message into the pickup folder /x/outbox: Disk full", new IOException("Disk full")));
+
+        Assert.True(failure.IsTransient);
+        Assert.Null(failure.StatusCode);
+        Assert.Equal("could not write the message into the pickup folder /x/outbox: Disk full", failure.Reason);
+        Assert.True(SmtpFailure.IsExpected(new PickupWriteException("x", new IOException())));
+        Assert.False(SmtpFailure.IsConnectionFailure(new PickupWriteException("x", new IOException())));
+    }
 }
