@@ -33,7 +33,10 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         _time = time;
         _logger = logger;
         _pacer = pacer ?? new SmtpPacer(options, time);
-        MailLog.TransportChosen(logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", signer.IsEnabled ? ", DKIM-signed" : "");
+        if (_pacer.FirstTransport())
+        {
+            MailLog.TransportChosen(logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", signer.IsEnabled ? ", DKIM-signed" : "");
+        }
     }
 
     /// <summary>How many connections this transport has opened so far.</summary>

@@ -14,6 +14,10 @@ internal sealed class SmtpPacer(IOptions<MailOptions> options, TimeProvider time
         : TimeSpan.Zero;
 
     private DateTimeOffset _nextSlot = DateTimeOffset.MinValue;
+    private int _transports;
+
+    /// <summary>True for the first transport of the process that asks: it says where mail goes, the digest's connection pool does not repeat it.</summary>
+    public bool FirstTransport() => Interlocked.Increment(ref _transports) == 1;
 
     public async Task WaitAsync(CancellationToken cancellationToken)
     {

@@ -24,7 +24,14 @@ internal sealed class DigestJob(IScheduledDigests digests, ILogger<DigestJob> lo
         try
         {
             var run = await digests.RunScheduledAsync(scheduledFor, cancellationToken);
-            SchedulingLog.JobFinished(logger, scheduledFor, run.Outcome, run.DigestId, run.Sent, run.Failed, run.Pending);
+            if (run.DigestId is { } digestId)
+            {
+                SchedulingLog.JobFinished(logger, scheduledFor, run.Outcome, digestId, run.Sent, run.Failed, run.Pending);
+            }
+            else
+            {
+                SchedulingLog.JobFinishedWithoutDigest(logger, scheduledFor, run.Outcome);
+            }
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {

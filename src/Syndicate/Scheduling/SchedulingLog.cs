@@ -17,12 +17,15 @@ internal static partial class SchedulingLog
     [LoggerMessage(4504, LogLevel.Warning, "Digest schedule {Schedule} in {TimeZone} never fires again; no scheduled digest will go out until Digest:Schedule is changed")]
     public static partial void ScheduleNeverFires(ILogger logger, string schedule, string timeZone);
 
-    [LoggerMessage(4510, LogLevel.Debug, "Digest schedule fired at {FiredAt} for the slot {ScheduledFor}")]
+    [LoggerMessage(4510, LogLevel.Debug, "Digest schedule fired at {FiredAt:u} for the slot {ScheduledFor:u}")]
     public static partial void JobFired(ILogger logger, DateTimeOffset firedAt, DateTimeOffset scheduledFor);
 
-    [LoggerMessage(4511, LogLevel.Information, "Scheduled digest for {ScheduledFor}: {Outcome} (digest {DigestId}, sent {Sent}, failed {Failed}, pending {Pending})")]
-    public static partial void JobFinished(ILogger logger, DateTimeOffset scheduledFor, string outcome, long? digestId, int sent, int failed, int pending);
+    [LoggerMessage(4511, LogLevel.Information, "Scheduled digest for {ScheduledFor:u}: {Outcome} (digest {DigestId}, sent {Sent}, failed {Failed}, pending {Pending})")]
+    public static partial void JobFinished(ILogger logger, DateTimeOffset scheduledFor, string outcome, long digestId, int sent, int failed, int pending);
 
-    [LoggerMessage(4512, LogLevel.Error, "Scheduled digest for {ScheduledFor} failed; the schedule goes on, and the next slot carries the posts this one did not send")]
+    [LoggerMessage(4513, LogLevel.Information, "Scheduled digest for {ScheduledFor:u}: no digest, {Outcome}")]
+    public static partial void JobFinishedWithoutDigest(ILogger logger, DateTimeOffset scheduledFor, string outcome);
+
+    [LoggerMessage(4512, LogLevel.Error, "Scheduled digest for {ScheduledFor:u} failed; the schedule goes on, and the next slot carries the posts this one did not send")]
     public static partial void JobFailed(ILogger logger, Exception exception, DateTimeOffset scheduledFor);
 }
