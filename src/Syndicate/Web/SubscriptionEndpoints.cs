@@ -47,8 +47,20 @@ internal static class SubscriptionEndpoints
             });
             limiter.OnRejected = async (context, token) =>
             {
-                context.HttpContext.Response.ContentType = "text/html; charset=utf-8";
-                await context.HttpContext.Response.WriteAsync(Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"), token);
+                var http = context.HttpContext;
+                // When the window reopens (RFC 9110 10.2.3), so that a script knows how long to wait.
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
+                http.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (http.Request.HasJsonContentType())
+                {
+                    // A JSON client gets a problem document, as for its other errors, not a page.
+                    await Results.Problem($"Too many requests from your address; try again in {retryAfter} seconds.", statusCode: StatusCodes.Status429TooManyRequests)
+                        .ExecuteAsync(http);
+                    return;
+                }
+
+                http.Response.ContentType = "text/html; charset=utf-8";
+                await http.Response.WriteAsync(Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"), token);
             };
         });
         return services;

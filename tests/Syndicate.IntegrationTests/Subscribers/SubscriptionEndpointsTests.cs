@@ -228,6 +228,25 @@ public sealed class SubscriptionEndpointsTests : IDisposable
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.OK, 5), HttpStatusCode.TooManyRequests], codes);
         Assert.Null(_site.Row("reader6@example.org"));
+
+        // A JSON client is answered in JSON, and every client is told when to try again.
+        using (var json = await PostJsonAsync(service, new { email = "reader7@example.org" }))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, json.StatusCode);
+            Assert.Equal("application/problem+json", json.Content.Headers.ContentType?.MediaType);
+            var seconds = (int)json.Headers.RetryAfter!.Delta!.Value.TotalSeconds;
+            Assert.InRange(seconds, 1, 60);
+            using var problem = System.Text.Json.JsonDocument.Parse(await json.Content.ReadAsStringAsync(Cancel));
+            Assert.Equal($"Too many requests from your address; try again in {seconds} seconds.", problem.RootElement.GetProperty("detail").GetString());
+        }
+
+        using (var page = await PostFormAsync(service, "reader8@example.org", ""))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(page.Headers.RetryAfter?.Delta);
+        }
+
         Assert.Equal(5, (await _site.MailsAsync(5)).Length);
         // The limit is on POST only: the form still shows.
         using var form = await service.GetAsync("/subscribe");
