@@ -14,9 +14,9 @@ public sealed class DigestCommandTests
     {
         await using var site = await DigestSite.StartAsync();
         await site.SeedAsync(10);
-        // The server holds the first message for two seconds: all ten deliveries are claimed at once (one batch), and the
+        // The server holds the first message for two seconds from its RCPT: all ten deliveries are claimed at once (one batch), and the
         // progress has to come from the sending, not from claiming.
-        site.Server.Hold(DigestSite.Address(1), Task.Delay(TimeSpan.FromSeconds(2), DigestSite.Cancel));
+        site.Server.Hold(DigestSite.Address(1), TimeSpan.FromSeconds(2));
         site.WriteAppSettings(new Dictionary<string, string?> { ["Mail:Smtp:MaxConnections"] = "1" });
 
         var sent = await site.RunAsync("digest", "send-now");

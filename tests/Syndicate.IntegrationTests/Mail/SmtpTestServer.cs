@@ -21,7 +21,7 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     private readonly ConcurrentQueue<byte[]> _messages = new();
     private readonly ConcurrentDictionary<Guid, ISessionContext> _sessions = new();
     private readonly ConcurrentDictionary<string, (int Code, string Text)> _replies = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Task> _holds = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Func<CancellationToken, Task>> _holds = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<(string User, string Password)> _logins = new();
     private readonly CancellationTokenSource _stop = new();
     private SmtpServer.SmtpServer? _server;
@@ -53,7 +53,10 @@ internal sealed class SmtpTestServer : IAsyncDisposable
     public void Reply(string address, int code, string text) => _replies[address] = (code, text);
 
     /// <summary>RCPT TO this address waits until <paramref name="release"/> completes (a slow server), then goes on as usual.</summary>
-    public void Hold(string address, Task release) => _holds[address] = release;
+    public void Hold(string address, Task release) => _holds[address] = cancellationToken => release.WaitAsync(cancellationToken);
+
+    /// <summary>RCPT TO this address is answered <paramref name="delay"/> after it arrives (a slow server).</summary>
+    public void Hold(string address, TimeSpan delay) => _holds[address] = cancellationToken => Task.Delay(delay, cancellationToken);
 
     /// <summary>From now on the server accepts <paramref name="address"/> again (a rejection "fixed").</summary>
     public void Forget(string address) => _replies.TryRemove(address, out _);
@@ -133,13 +136,13 @@ internal sealed class SmtpTestServer : IAsyncDisposable
         }
     }
 
-    private sealed class Filter(ConcurrentDictionary<string, (int Code, string Text)> replies, ConcurrentDictionary<string, Task> holds) : MailboxFilter
+    private sealed class Filter(ConcurrentDictionary<string, (int Code, string Text)> replies, ConcurrentDictionary<string, Func<CancellationToken, Task>> holds) : MailboxFilter
     {
         public override async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
         {
             if (holds.TryGetValue($"{to.User}@{to.Host}", out var hold))
             {
-                await hold.WaitAsync(cancellationToken);
+                await hold(cancellationToken);
             }
 
             if (replies.TryGetValue($"{to.User}@{to.Host}", out var reply))
