@@ -120,8 +120,8 @@ internal static class MailBenchmark
         var show = await timer.RunAsync(root, options.Syndicate, ["digest", "show", "1", "--json"]);
         var digest = JsonNode.Parse(show.Output)!["digest"]!;
         var sent = digest["sent"]!.GetValue<int>();
-        var planned = DateTimeOffset.Parse(digest["planned_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
-        var finished = digest["finished_at"]?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
+        var planned = DateTimeOffset.Parse(digest["plannedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var finished = digest["finishedAt"]?.GetValue<string>() is { } text ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
         // Stopped at the limit: the sending phase ran from planning until the process was stopped.
         var sending = (finished ?? planned + TimeSpan.FromSeconds(run.Seconds)) - planned;
         var syndicate = new MailRun(sent, run.Seconds, sending.TotalSeconds, run.PeakMiB, finished is not null && sent == subscribers);
@@ -328,7 +328,7 @@ internal static class MailBenchmark
         sb.AppendLine(c, $"Each figure is the median of {options.Rounds} rounds, except peak RSS, the highest of them; each round sends the digest with Syndicate,");
         sb.AppendLine("then runs smtp-source, so the two alternate and a drift in the machine's speed touches both. Every round starts from a copy of the");
         sb.AppendLine("same prepared content root (subscribers imported, the earlier posts carried, the new post in place). The ratio is that of the two medians.");
-        sb.AppendLine("Sending: the digest's planned_at to finished_at (`digest show 1 --json`); whole process: `digest send-now` from start to exit, start-up,");
+        sb.AppendLine("Sending: the digest's plannedAt to finishedAt (`digest show 1 --json`); whole process: `digest send-now` from start to exit, start-up,");
         sb.AppendLine("catalog scan and planning included. Peak RSS: GNU time's %M of that process.");
         return sb.ToString();
     }

@@ -28,7 +28,7 @@ internal static class DigestShowCommand
                 digest = Json(digest),
                 posts = posts.Select(p => new { title = p.Title, url = p.Url }),
                 failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
-                resends = resends.Select(r => new { id = r.Id, mode = r.Mode, target = r.Target, requested_by = r.RequestedBy, requested_at = r.RequestedAt, deliveries = r.Deliveries }),
+                resends = resends.Select(r => new { id = r.Id, mode = r.Mode, target = r.Target, requestedBy = r.RequestedBy, requestedAt = r.RequestedAt, deliveries = r.Deliveries }),
             }));
             return 0;
         }
@@ -66,8 +66,8 @@ internal static class DigestShowCommand
         id = d.Id,
         trigger = d.Trigger,
         status = d.Status,
-        planned_at = d.PlannedAt,
-        finished_at = d.FinishedAt,
+        plannedAt = d.PlannedAt,
+        finishedAt = d.FinishedAt,
         posts = d.Posts,
         deliveries = d.Deliveries,
         sent = d.Sent,

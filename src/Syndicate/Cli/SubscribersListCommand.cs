@@ -32,9 +32,9 @@ internal static class SubscribersListCommand
                 email = s.Email,
                 name = s.Name,
                 status = SubscriberStore.StatusText(s.Status),
-                created_at = s.CreatedAt,
-                confirmed_at = s.ConfirmedAt,
-                unsubscribed_at = s.UnsubscribedAt,
+                createdAt = s.CreatedAt,
+                confirmedAt = s.ConfirmedAt,
+                unsubscribedAt = s.UnsubscribedAt,
             })));
             return 0;
         }

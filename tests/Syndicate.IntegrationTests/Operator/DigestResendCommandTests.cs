@@ -154,7 +154,7 @@ public sealed class DigestResendCommandTests
             [(1L, "to", DigestSite.Address(2), 1), (2L, "to", "pending@example.test", 1), (3L, "everyone", "", 4)],
             resends);
         Assert.All(document.RootElement.GetProperty("resends").EnumerateArray(),
-            r => Assert.StartsWith("cli:", r.GetProperty("requested_by").GetString(), StringComparison.Ordinal));
+            r => Assert.StartsWith("cli:", r.GetProperty("requestedBy").GetString(), StringComparison.Ordinal));
 
         var text = await site.RunAsync("digest", "show", "1");
         Assert.True(text.ExitCode == 0, text.ToString());

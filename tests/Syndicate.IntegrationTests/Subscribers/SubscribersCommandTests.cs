@@ -28,7 +28,7 @@ public sealed class SubscribersCommandTests : IDisposable
         Assert.Equal("Ann@example.org", entry.GetProperty("email").GetString());
         Assert.Equal("Ann Lee", entry.GetProperty("name").GetString());
         Assert.Equal("active", entry.GetProperty("status").GetString());
-        Assert.Equal(JsonValueKind.String, entry.GetProperty("confirmed_at").ValueKind);
+        Assert.Equal(JsonValueKind.String, entry.GetProperty("confirmedAt").ValueKind);
         Assert.True(_site.Exists(), "the database is the one appsettings.json names (data/s.db on SQLite)");
         Assert.Empty(_site.MailFiles());
     }
