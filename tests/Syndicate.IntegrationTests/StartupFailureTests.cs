@@ -46,6 +46,7 @@ public sealed class StartupFailureTests : IDisposable
     [InlineData("http://127.0.0.1:abc", "Urls 'http://127.0.0.1:abc' has port 'abc';")]
     [InlineData("ftp://127.0.0.1:5080", "Urls 'ftp://127.0.0.1:5080' must start with http:// or https://,")]
     [InlineData("http://127.0.0.1:5080/blog", "Urls 'http://127.0.0.1:5080/blog' has a path;")]
+    [InlineData("http://blog.example.org:5392", "Urls 'http://blog.example.org:5392' names the host 'blog.example.org';")]
     [InlineData("http://127.0.0.1:0;http://[::1]:70000", "Urls 'http://[::1]:70000' has port '70000';")]
     public async Task Serve_UrlsNotAnAddress_NamesUrlsAndTheFix(string urls, string expected)
     {

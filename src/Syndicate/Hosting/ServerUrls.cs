@@ -107,6 +107,16 @@ internal static class ServerUrls
             }
         }
 
+        // Kestrel listens on every interface for a host name other than localhost (it does not look the name up): say so
+        // instead of opening the service to the network behind the operator's back.
+        if (address.Host is not ("*" or "+") && !address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            && !IPAddress.TryParse(address.Host.Trim('[', ']'), out _))
+        {
+            problem = $"Urls '{text}' names the host '{address.Host}'; the server listens on an IP address, localhost or every interface, {Example} " +
+                "(http://0.0.0.0:5080 for every interface; the blog's public name belongs in Site:BaseUrl).";
+            return false;
+        }
+
         if (address.Port == 0 && address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
         {
             problem = $"Urls '{text}': port 0 (any free port) works only with an IP address, for example Urls=http://127.0.0.1:0.";

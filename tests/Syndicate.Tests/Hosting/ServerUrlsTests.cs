@@ -15,7 +15,6 @@ public sealed class ServerUrlsTests
     [InlineData("http://0.0.0.0:5080")]
     [InlineData("http://[::]:5080")]
     [InlineData("http://[::1]:5080")]
-    [InlineData("http://blog.example.org:5080")]
     [InlineData("http://127.0.0.1")]
     [InlineData("http://unix:/run/syndicate.sock")]
     [InlineData("http://127.0.0.1:5080; http://[::1]:5080")]
@@ -38,6 +37,7 @@ public sealed class ServerUrlsTests
     [InlineData("http://:5080", "Urls 'http://:5080' has no host; write a host and a port, for example Urls=http://127.0.0.1:5080 (http://0.0.0.0:5080 listens on every interface).")]
     [InlineData("http://127.0.0.1:5080/blog", "Urls 'http://127.0.0.1:5080/blog' has a path; the server listens on a host and port only, for example Urls=http://127.0.0.1:5080 (the blog's own path belongs in Site:BaseUrl).")]
     [InlineData("http://localhost:0", "Urls 'http://localhost:0': port 0 (any free port) works only with an IP address, for example Urls=http://127.0.0.1:0.")]
+    [InlineData("http://blog.example.org:5080", "Urls 'http://blog.example.org:5080' names the host 'blog.example.org'; the server listens on an IP address, localhost or every interface, for example Urls=http://127.0.0.1:5080 (http://0.0.0.0:5080 for every interface; the blog's public name belongs in Site:BaseUrl).")]
     public void Validate_NotAnAddressToListenOn_NamesUrlsTheEntryAndTheFix(string urls, string expected)
     {
         var result = new ServerUrlsOptionsValidator().Validate(null, new ServerUrlsOptions { Urls = urls });
