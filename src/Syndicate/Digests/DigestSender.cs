@@ -250,11 +250,6 @@ internal sealed class DigestSender(
         }
     }
 
-    /// <summary>
-    /// Renews the claims this run holds (<paramref name="held"/>: claimed, not yet recorded) every third of
-    /// Digest:ClaimLease while it sends, so a slow send (a cold start, a slow server) never lets another sender
-    /// take over a delivery this one is making. Only a sender that stops, or stalls for a whole lease, loses its claims.
-    /// </summary>
     /// <summary>How often the subscribers of claimed deliveries still waiting for their turn are read again for unsubscribes.</summary>
     internal static readonly TimeSpan UnsubscribeCheck = TimeSpan.FromMilliseconds(500);
 
@@ -299,6 +294,11 @@ internal sealed class DigestSender(
         }
     }
 
+    /// <summary>
+    /// Renews the claims this run holds (<paramref name="held"/>: claimed, not yet recorded) every third of
+    /// Digest:ClaimLease while it sends, so a slow send (a cold start, a slow server) never lets another sender
+    /// take over a delivery this one is making. Only a sender that stops, or stalls for a whole lease, loses its claims.
+    /// </summary>
     private async Task KeepClaimsAsync(long digestId, ConcurrentDictionary<long, byte> held, CancellationToken sending)
     {
         try
