@@ -112,10 +112,9 @@ internal sealed class DigestSender(
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(options.Value.BatchSize) { SingleWriter = true });
-        var held = new ConcurrentDictionary<long, byte>();
-        // Claimed deliveries waiting for their turn (delivery id to subscriber id), and the subscribers among them seen
-        // unsubscribed since their batch was read: up to two batches wait, which at a slow server is minutes.
-        var waiting = new ConcurrentDictionary<long, long>();
+        // The claims this run holds and has not recorded (delivery id to subscriber id), and the subscribers among them
+        // seen unsubscribed since their batch was read: up to two batches wait, which at a slow server is minutes.
+        var held = new ConcurrentDictionary<long, long>();
         var left = new ConcurrentDictionary<long, byte>();
         var workers = Enumerable.Range(0, pool.Size).Select(worker => Task.Run(async () =>
         {
@@ -123,7 +122,6 @@ internal sealed class DigestSender(
             {
                 await foreach (var claimed in queue.Reader.ReadAllAsync(sending.Token))
                 {
-                    waiting.TryRemove(claimed.Delivery.Id, out _);
                     var subscriber = claimed.Subscriber is { } found && left.ContainsKey(found.Id) ? found with { Status = SubscriberStatus.Unsubscribed } : claimed.Subscriber;
                     await DeliverAsync(digestId, content, claimed.Delivery, subscriber, claimed.At, pool, recorder, sending.Token);
                     held.TryRemove(claimed.Delivery.Id, out _);
@@ -139,7 +137,7 @@ internal sealed class DigestSender(
             }
         }, CancellationToken.None)).ToArray();
         var heartbeat = KeepClaimsAsync(digestId, held, sending.Token);
-        var watch = WatchUnsubscribesAsync(digestId, waiting, left, sending.Token);
+        var watch = WatchUnsubscribesAsync(digestId, held, left, sending.Token);
         try
         {
             while (true)
@@ -156,12 +154,11 @@ internal sealed class DigestSender(
                     () => subscribers.FindManyAsync(batch.Select(delivery => delivery.SubscriberId).ToArray(), sending.Token), sending.Token);
                 foreach (var delivery in batch)
                 {
-                    held.TryAdd(delivery.Id, 0);
+                    held.TryAdd(delivery.Id, delivery.SubscriberId);
                 }
 
                 foreach (var delivery in batch)
                 {
-                    waiting[delivery.Id] = delivery.SubscriberId;
                     await queue.Writer.WriteAsync(new Claimed(delivery, people.GetValueOrDefault(delivery.SubscriberId), claimedAt), sending.Token);
                 }
 
@@ -254,11 +251,11 @@ internal sealed class DigestSender(
     internal static readonly TimeSpan UnsubscribeCheck = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Every <see cref="UnsubscribeCheck"/>, reads the subscribers whose deliveries are claimed and waiting, and notes in
+    /// Every <see cref="UnsubscribeCheck"/>, reads the subscribers of the deliveries this run holds, and notes in
     /// <paramref name="left"/> those who unsubscribed meanwhile: their turn then skips them (README: a subscriber who left
     /// before their turn is skipped). One query of at most two batches' rows each time, not one per message.
     /// </summary>
-    private async Task WatchUnsubscribesAsync(long digestId, ConcurrentDictionary<long, long> waiting, ConcurrentDictionary<long, byte> left,
+    private async Task WatchUnsubscribesAsync(long digestId, ConcurrentDictionary<long, long> held, ConcurrentDictionary<long, byte> left,
         CancellationToken sending)
     {
         try
@@ -266,7 +263,7 @@ internal sealed class DigestSender(
             while (true)
             {
                 await Task.Delay(UnsubscribeCheck, time, sending);
-                var ids = waiting.Values.Distinct().ToArray();
+                var ids = held.Values.Distinct().ToArray();
                 if (ids.Length == 0)
                 {
                     continue;
@@ -299,7 +296,7 @@ internal sealed class DigestSender(
     /// Digest:ClaimLease while it sends, so a slow send (a cold start, a slow server) never lets another sender
     /// take over a delivery this one is making. Only a sender that stops, or stalls for a whole lease, loses its claims.
     /// </summary>
-    private async Task KeepClaimsAsync(long digestId, ConcurrentDictionary<long, byte> held, CancellationToken sending)
+    private async Task KeepClaimsAsync(long digestId, ConcurrentDictionary<long, long> held, CancellationToken sending)
     {
         try
         {
