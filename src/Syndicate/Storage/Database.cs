@@ -21,6 +21,7 @@ internal sealed class Database : IDisposable, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly NpgsqlDataSource? _postgres;
     private volatile bool _migrated;
+    private int _version;
 
     public Database(IOptions<StorageOptions> options, IHostEnvironment environment, TimeProvider time, ILogger<Database> logger)
     {
@@ -101,12 +102,20 @@ internal sealed class Database : IDisposable, IAsyncDisposable
         return await OpenRawAsync(cancellationToken);
     }
 
-    /// <summary>Applies the migrations not yet applied; returns the schema version.</summary>
+    /// <summary>
+    /// Applies the migrations not yet applied; returns the schema version. Once per instance: <c>serve</c> migrates before the
+    /// host starts, and the host's start-up service then only gets the version.
+    /// </summary>
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
         await _migrateGate.WaitAsync(cancellationToken);
         try
         {
+            if (_migrated)
+            {
+                return _version;
+            }
+
             if (!IsPostgres && Path.GetDirectoryName(Location) is { Length: > 0 } directory)
             {
                 // The data folder holds the subscribers: a new one is the owner's only (0700).
@@ -124,13 +133,14 @@ internal sealed class Database : IDisposable, IAsyncDisposable
             if (await AppliedVersionsAsync(connection, cancellationToken) is { } done && migrations.TrueForAll(migration => done.Contains(migration.Version)))
             {
                 // Up to date, the common case at every start and CLI verb: two queries, no transaction per migration.
-                _migrated = true;
                 var newest = 0;
                 foreach (var version in done)
                 {
                     newest = Math.Max(newest, version);
                 }
 
+                _version = newest;
+                _migrated = true;
                 return newest;
             }
 
@@ -167,6 +177,7 @@ internal sealed class Database : IDisposable, IAsyncDisposable
                 current = version;
             }
 
+            _version = current;
             _migrated = true;
             return current;
         }
