@@ -31,9 +31,10 @@ internal sealed class FeedsOptionsValidator(Microsoft.Extensions.Hosting.IHostEn
         {
             failures.Add("Feeds:OutputFolder is empty; set it to the folder the feed files go to, for example out.");
         }
-        else if (Path.GetFullPath(options.OutputFolder, environment.ContentRootPath) is var output && File.Exists(output))
+        else if (Hosting.FolderSetting.FileInstead("Feeds:OutputFolder", options.OutputFolder, Path.GetFullPath(options.OutputFolder, environment.ContentRootPath),
+            "point Feeds:OutputFolder at a folder (it is created when missing), for example out.") is { } isFile)
         {
-            failures.Add($"Feeds:OutputFolder '{options.OutputFolder}' is a file ({output}), not a folder; point Feeds:OutputFolder at a folder (it is created when missing), for example out.");
+            failures.Add(isFile);
         }
 
         if (!string.IsNullOrWhiteSpace(options.WebSubHub)

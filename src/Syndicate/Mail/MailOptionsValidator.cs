@@ -24,9 +24,11 @@ internal sealed class MailOptionsValidator(IHostEnvironment environment) : IVali
         {
             failures.Add("Mail:PickupFolder is empty; set it to the folder .eml files are written to, for example outbox.");
         }
-        else if (mode == MailMode.Pickup && Path.GetFullPath(options.PickupFolder, environment.ContentRootPath) is var pickup && File.Exists(pickup))
+        else if (mode == MailMode.Pickup
+            && Hosting.FolderSetting.FileInstead("Mail:PickupFolder", options.PickupFolder, Path.GetFullPath(options.PickupFolder, environment.ContentRootPath),
+                "point Mail:PickupFolder at a folder (it is created when missing), for example outbox.") is { } isFile)
         {
-            failures.Add($"Mail:PickupFolder '{options.PickupFolder}' is a file ({pickup}), not a folder; point Mail:PickupFolder at a folder (it is created when missing), for example outbox.");
+            failures.Add(isFile);
         }
 
         if (!string.IsNullOrWhiteSpace(options.UnsubscribeMailto) && !TryParseMailbox(options.UnsubscribeMailto, out _))

@@ -38,9 +38,9 @@ internal sealed class PostsOptionsValidator(Microsoft.Extensions.Hosting.IHostEn
         else
         {
             var full = Path.GetFullPath(options.Folder, environment.ContentRootPath);
-            if (File.Exists(full))
+            if (Hosting.FolderSetting.FileInstead("Posts:Folder", options.Folder, full, "point Posts:Folder at the folder that holds the posts.") is { } isFile)
             {
-                failures.Add($"Posts:Folder '{options.Folder}' is a file ({full}), not a folder; point Posts:Folder at the folder that holds the posts.");
+                failures.Add(isFile);
             }
             else if (!Directory.Exists(full))
             {
