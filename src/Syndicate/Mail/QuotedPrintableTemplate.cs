@@ -6,13 +6,16 @@ namespace Syndicate.Mail;
 /// <summary>
 /// A text with placeholders, encoded as quoted-printable (RFC 2045 section 6.7) once: per message only the
 /// values are encoded, and the encoded pieces are joined with soft line breaks. A soft line break ("=" at
-/// the end of a line) decodes to nothing and may stand anywhere, so every piece starts a line of its own
-/// and the line limit and the encoding of each piece stay those of MimeKit's encoder, whatever a value holds.
+/// the end of a line) decodes to nothing and may stand anywhere, so every piece starts a line of its own:
+/// each piece is encoded by MimeKit's encoder and its lines kept within the limit, whatever a value holds.
 /// The result decodes to the text with each placeholder replaced by its value.
 /// </summary>
 internal sealed class QuotedPrintableTemplate
 {
     private static readonly byte[] SoftBreak = "=\n"u8.ToArray();
+
+    /// <summary>RFC 2045 section 6.7, rule 5: encoded lines are at most 76 characters, a soft line break's "=" included.</summary>
+    private const int MaxLineLength = 76;
 
     // Pieces alternate: pieces[0], value of slots[0], pieces[1], value of slots[1], ..., pieces[^1].
     private readonly byte[][] _pieces;
@@ -92,15 +95,60 @@ internal sealed class QuotedPrintableTemplate
 
         var input = Encoding.UTF8.GetBytes(piece);
         var encoder = new QuotedPrintableEncoder();
-        var output = new byte[encoder.EstimateOutputLength(input.Length) + SoftBreak.Length];
-        var length = encoder.Flush(input, 0, input.Length, output);
-        if (output[length - 1] != (byte)'\n')
+        var encoded = new byte[encoder.EstimateOutputLength(input.Length)];
+        var length = encoder.Flush(input, 0, input.Length, encoded);
+        return Wrap(encoded.AsSpan(0, length));
+    }
+
+    /// <summary>
+    /// The encoder's output with its lines broken again so that no line, the soft line break ending the piece included,
+    /// is longer than 76 characters (RFC 2045 section 6.7, rule 5; SpamAssassin scores longer ones as MIME_QP_LONG_LINE).
+    /// The encoder fills its last line up to the limit, as a whole body may, so the "=" this piece ends with would go
+    /// past it. Soft breaks are dropped and put back before any character or "=XX" triplet that would pass column 75.
+    /// </summary>
+    internal static byte[] Wrap(ReadOnlySpan<byte> encoded)
+    {
+        const int Room = MaxLineLength - 1;
+        var output = new List<byte>(encoded.Length + encoded.Length / Room * SoftBreak.Length + SoftBreak.Length);
+        var column = 0;
+        for (var i = 0; i < encoded.Length;)
         {
-            SoftBreak.CopyTo(output, length);
-            length += SoftBreak.Length;
+            if (encoded[i] == (byte)'\n')
+            {
+                output.Add((byte)'\n');
+                column = 0;
+                i++;
+                continue;
+            }
+
+            if (encoded[i] == (byte)'=' && i + 1 < encoded.Length && encoded[i + 1] == (byte)'\n')
+            {
+                i += 2;
+                continue;
+            }
+
+            var atom = encoded[i] == (byte)'=' ? Math.Min(3, encoded.Length - i) : 1;
+            if (column + atom > Room)
+            {
+                output.AddRange(SoftBreak);
+                column = 0;
+            }
+
+            for (var k = 0; k < atom; k++)
+            {
+                output.Add(encoded[i + k]);
+            }
+
+            column += atom;
+            i += atom;
         }
 
-        return output[..length];
+        if (output.Count > 0 && output[^1] != (byte)'\n')
+        {
+            output.AddRange(SoftBreak);
+        }
+
+        return [.. output];
     }
 }
 

@@ -44,6 +44,39 @@ public sealed class QuotedPrintableTemplateTests
         }
     }
 
+    /// <summary>
+    /// A piece whose last encoded line is already at or near the limit when the soft line break that ends the piece is
+    /// added: plain characters and encoded ones (<c>=3D</c>, a UTF-8 sequence) at every distance from the 76th column.
+    /// </summary>
+    public static TheoryData<string> EdgeTexts()
+    {
+        var texts = new TheoryData<string>();
+        for (var length = 68; length <= 80; length++)
+        {
+            texts.Add(new string('x', length) + "@NAME@ tail\n");
+            texts.Add(new string('x', length - 1) + "=@NAME@\n");
+            texts.Add(new string('x', length - 1) + "ü@URL@");
+            texts.Add("line one\n" + new string('x', length - 3) + "=\"=@EMAIL@=");
+        }
+
+        return texts;
+    }
+
+    [Theory]
+    [MemberData(nameof(EdgeTexts))]
+    public void Fill_PieceEndingAtTheLineLimit_SoftBreakKeepsLinesWithin76(string text)
+    {
+        var template = new QuotedPrintableTemplate(text, Placeholders);
+
+        var encoded = template.Fill(["e@x.org", "Ann", "https://e.org/u"]);
+
+        var lines = Encoding.ASCII.GetString(encoded).Split('\n');
+        Assert.All(lines, line => Assert.True(line.Length <= 76, $"line of {line.Length} characters: {line}"));
+        var expected = text.Replace("@EMAIL@", "e@x.org", StringComparison.Ordinal).Replace("@NAME@", "Ann", StringComparison.Ordinal)
+            .Replace("@URL@", "https://e.org/u", StringComparison.Ordinal);
+        Assert.Equal(expected, Decode(encoded));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void With_CopiedWithLfOrCrlf_TheFilledBytesWithThoseLineEnds(string text, string email, string name, string url)
