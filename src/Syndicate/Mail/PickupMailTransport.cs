@@ -22,13 +22,15 @@ internal sealed class PickupMailTransport : IMailTransport
     private readonly TimeProvider _time;
     private readonly ILogger<PickupMailTransport> _logger;
 
+    // Said with the first message, not at start, where the service's summary already says where mail goes.
+    private int _announced;
+
     public PickupMailTransport(IOptions<MailOptions> options, IHostEnvironment environment, MailSigner signer, TimeProvider time, ILogger<PickupMailTransport> logger)
     {
         Folder = Path.GetFullPath(options.Value.PickupFolder, environment.ContentRootPath);
         _signer = signer;
         _time = time;
         _logger = logger;
-        MailLog.TransportChosen(logger, "to the pickup folder", Folder, signer.IsEnabled ? ", DKIM-signed" : "");
     }
 
     public string Folder { get; }
@@ -36,6 +38,11 @@ internal sealed class PickupMailTransport : IMailTransport
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (Interlocked.Exchange(ref _announced, 1) == 0)
+        {
+            MailLog.TransportChosen(_logger, "to the pickup folder", Folder, _signer.IsEnabled ? ", DKIM-signed" : "");
+        }
+
         _signer.Sign(message);
         try
         {

@@ -33,10 +33,6 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
         _time = time;
         _logger = logger;
         _pacer = pacer ?? new SmtpPacer(options, time);
-        if (_pacer.FirstTransport())
-        {
-            MailLog.TransportChosen(logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", signer.IsEnabled ? ", DKIM-signed" : "");
-        }
     }
 
     /// <summary>How many connections this transport has opened so far.</summary>
@@ -45,6 +41,11 @@ internal sealed class SmtpMailTransport : IMailTransport, IAsyncDisposable, IDis
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (_pacer.FirstMessage())
+        {
+            MailLog.TransportChosen(_logger, "by SMTP", $"{_smtp.Host}:{_smtp.Port} ({_smtp.ParsedSecurity()})", _signer.IsEnabled ? ", DKIM-signed" : "");
+        }
+
         _signer.Sign(message);
         await _gate.WaitAsync(cancellationToken);
         try

@@ -14,10 +14,13 @@ internal sealed class SmtpPacer(IOptions<MailOptions> options, TimeProvider time
         : TimeSpan.Zero;
 
     private DateTimeOffset _nextSlot = DateTimeOffset.MinValue;
-    private int _transports;
+    private int _announced;
 
-    /// <summary>True for the first transport of the process that asks: it says where mail goes, the digest's connection pool does not repeat it.</summary>
-    public bool FirstTransport() => Interlocked.Increment(ref _transports) == 1;
+    /// <summary>
+    /// True for the first message of the process: its transport says where mail goes, the other connections of a digest's
+    /// pool do not repeat it, and a service says it only when it first sends (its start-up summary already says where).
+    /// </summary>
+    public bool FirstMessage() => Volatile.Read(ref _announced) == 0 && Interlocked.Exchange(ref _announced, 1) == 0;
 
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
