@@ -32,8 +32,9 @@ internal static class BuildCommand
 
         var snapshot = result.Snapshot;
         await output.WriteLineAsync(
-            $"Built {result.Feeds} feeds from {snapshot.Posts.Count} posts in {elapsed.TotalSeconds:0.00} s into {feedOutput.Folder} " +
-            $"({result.Written} written, {result.Feeds - result.Written - result.Failed} unchanged; {snapshot.Drafts} drafts and {snapshot.Scheduled} scheduled posts left out).");
+            $"Built {Counted.Of(result.Feeds, "feed")} from {Counted.Of(snapshot.Posts.Count, "post")} in {elapsed.TotalSeconds:0.00} s into {feedOutput.Folder} " +
+            $"({result.Written} written, {result.Feeds - result.Written - result.Failed} unchanged; left out: {Counted.Of(snapshot.Drafts, "draft")}, " +
+            $"{Counted.Of(snapshot.Scheduled, "post")} scheduled for later).");
         if (snapshot.Rejected.Count == 0 && result.Failed == 0)
         {
             return 0;
@@ -41,7 +42,7 @@ internal static class BuildCommand
 
         if (snapshot.Rejected.Count > 0)
         {
-            await error.WriteLineAsync($"{snapshot.Rejected.Count} problem(s) in posts; these posts were not published:");
+            await error.WriteLineAsync($"{Counted.Of(snapshot.Rejected.Count, "problem")} in posts; these posts were not published:");
             foreach (var diagnostic in snapshot.Rejected)
             {
                 await error.WriteLineAsync("  " + diagnostic);
@@ -50,7 +51,7 @@ internal static class BuildCommand
 
         if (result.Failed > 0)
         {
-            await error.WriteLineAsync($"{result.Failed} feed file(s) could not be written to {feedOutput.Folder}; see the log above.");
+            await error.WriteLineAsync($"{Counted.Of(result.Failed, "feed file")} could not be written to {feedOutput.Folder}; see the log above.");
         }
 
         return 1;

@@ -24,7 +24,7 @@ internal static class DigestListCommand
                 $"{d.Id,5}  {d.PlannedAt.UtcDateTime,-16:yyyy-MM-dd HH:mm}  {d.Status,-8}  {d.Posts,5}  {d.Sent,6}  {d.Failed,6}  {d.Skipped,7}  {d.Pending,7}"));
         }
 
-        await output.WriteLineAsync($"{digests.Count} digest(s).");
+        await output.WriteLineAsync($"{Counted.Of(digests.Count, "digest")}.");
         return 0;
     }
 }

@@ -39,7 +39,7 @@ internal static class DigestResendCommand
 
         if (dryRun)
         {
-            await output.WriteLineAsync($"Would send {outcome.Recipients.Count} cop{(outcome.Recipients.Count == 1 ? "y" : "ies")} of digest {digestId}:");
+            await output.WriteLineAsync($"Would send {Counted.Of(outcome.Recipients.Count, "copy", "copies")} of digest {digestId}:");
             foreach (var recipient in outcome.Recipients)
             {
                 await output.WriteLineAsync("  " + recipient);
@@ -49,7 +49,7 @@ internal static class DigestResendCommand
         }
 
         var summary = await services.GetRequiredService<DigestService>().FindAsync(digestId, cancellationToken);
-        await output.WriteLineAsync($"Resend {outcome.ResendId} of digest {digestId}: {outcome.Recipients.Count} cop{(outcome.Recipients.Count == 1 ? "y" : "ies")} queued; " +
+        await output.WriteLineAsync($"Resend {outcome.ResendId} of digest {digestId}: {Counted.Of(outcome.Recipients.Count, "copy", "copies")} queued; " +
             $"the digest now stands at {summary?.Sent} sent, {summary?.Failed} failed, {summary?.Pending} pending.");
         return summary?.Pending > 0 ? 1 : 0;
     }

@@ -46,7 +46,7 @@ internal static class DigestShowCommand
         {
             var what = resend.Target.Length > 0 ? $"to {resend.Target}" : resend.Mode;
             await output.WriteLineAsync($"Resend {resend.Id} ({what}) by {resend.RequestedBy} at {resend.RequestedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: " +
-                $"{resend.Deliveries} cop{(resend.Deliveries == 1 ? "y" : "ies")}.");
+                $"{Counted.Of(resend.Deliveries, "copy", "copies")}.");
         }
 
         if (failures.Count > 0)
@@ -54,7 +54,7 @@ internal static class DigestShowCommand
             await output.WriteLineAsync("Failed:");
             foreach (var (email, attempts, reason) in failures)
             {
-                await output.WriteLineAsync($"  {email} after {attempts} attempt(s): {reason}");
+                await output.WriteLineAsync($"  {email} after {Counted.Of(attempts, "attempt")}: {reason}");
             }
         }
 

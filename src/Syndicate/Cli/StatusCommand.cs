@@ -21,7 +21,7 @@ internal static class StatusCommand
         }
 
         var posts = report.Posts;
-        await output.WriteLineAsync($"Posts:        {posts.Published} published, {posts.Drafts} drafts, {posts.Scheduled} scheduled, {posts.Rejected.Count} problem(s)");
+        await output.WriteLineAsync($"Posts:        {posts.Published} published, {Counted.Of(posts.Drafts, "draft")}, {posts.Scheduled} scheduled, {Counted.Of(posts.Rejected.Count, "problem")}");
         foreach (var rejected in posts.Rejected)
         {
             var line = rejected.Line is { } number ? $":{number}" : "";

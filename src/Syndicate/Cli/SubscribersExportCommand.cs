@@ -46,7 +46,7 @@ internal static class SubscribersExportCommand
             return 1;
         }
 
-        await error.WriteLineAsync($"{count} subscriber(s) written to {file}.");
+        await error.WriteLineAsync($"{Counted.Of(count, "subscriber")} written to {file}.");
         return 0;
     }
 }

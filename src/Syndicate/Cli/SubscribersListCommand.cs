@@ -47,7 +47,7 @@ internal static class SubscribersListCommand
             await output.WriteLineAsync($"{s.Id,6}  {SubscriberStore.StatusText(s.Status),-12}  {since,-10}  {s.Email}{name}");
         }
 
-        await output.WriteLineAsync($"{subscribers.Count} subscriber(s).");
+        await output.WriteLineAsync($"{Counted.Of(subscribers.Count, "subscriber")}.");
         return 0;
     }
 }

@@ -17,7 +17,7 @@ internal static partial class PostsLog
     [LoggerMessage(1004, LogLevel.Warning, "Post {PostFile} is not published: {Diagnostic}")]
     public static partial void PostDuplicate(ILogger logger, string postFile, string diagnostic);
 
-    [LoggerMessage(1005, LogLevel.Information, "Posts folder {PostsFolder}: {Published} published, {Drafts} drafts, {Scheduled} scheduled for later, {Rejected} rejected ({ElapsedMs} ms)")]
+    [LoggerMessage(1005, LogLevel.Information, "Posts folder {PostsFolder}: {Published} published, {Drafts} in draft, {Scheduled} scheduled for later, {Rejected} rejected ({ElapsedMs} ms)")]
     public static partial void CatalogScanned(ILogger logger, string postsFolder, int published, int drafts, int scheduled, int rejected, long elapsedMs);
 
     [LoggerMessage(1006, LogLevel.Debug, "Post {PostFile} read ({Outcome})")]

@@ -48,7 +48,7 @@ public sealed class DigestCommandTests
         var show = await site.RunAsync("digest", "show", "1");
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains("Deliveries: 60 in all, 59 sent, 1 failed, 0 skipped, 0 pending.", show.Output, StringComparison.Ordinal);
-        Assert.Contains($"{rejected} after 1 attempt(s): 550 5.1.1 No such mailbox here", show.Output, StringComparison.Ordinal);
+        Assert.Contains($"{rejected} after 1 attempt: 550 5.1.1 No such mailbox here", show.Output, StringComparison.Ordinal);
 
         var showJson = await site.RunAsync("digest", "show", "1", "--json");
         Assert.True(showJson.ExitCode == 0, showJson.ToString());

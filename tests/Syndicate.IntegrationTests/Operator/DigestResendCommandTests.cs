@@ -36,7 +36,7 @@ public sealed class DigestResendCommandTests
         // The server's reply as it gave it (the SmtpServer package appends how many RCPT retries the session has left).
         Assert.Equal(3, failedLines.Count);
         Assert.All(rejected.Zip(failedLines), pair =>
-            Assert.StartsWith($"{pair.First} after 1 attempt(s): 550 5.1.1 Mailbox unavailable", pair.Second, StringComparison.Ordinal));
+            Assert.StartsWith($"{pair.First} after 1 attempt: 550 5.1.1 Mailbox unavailable", pair.Second, StringComparison.Ordinal));
 
         // The operator fixes the cause (the mailboxes exist again).
         foreach (var address in rejected)

@@ -84,7 +84,7 @@ public sealed class StatusCommandTests
 
         var text = await site.RunAsync("status");
         Assert.True(text.ExitCode == 0, text.ToString());
-        Assert.Contains("Posts:        2 published, 0 drafts, 0 scheduled, 1 problem(s)", text.Output, StringComparison.Ordinal);
+        Assert.Contains("Posts:        2 published, 0 drafts, 0 scheduled, 1 problem", text.Output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^ +broken\.md\S*: .*'someday' is not a date", text.Output);
         Assert.Matches(@"(?m)^ +/feed\.xml  ""[^""]+""", text.Output);
         Assert.Contains("Subscribers:  4 active, 1 pending, 1 unsubscribed", text.Output, StringComparison.Ordinal);

@@ -111,7 +111,7 @@ public sealed class SubscribersCommandTests : IDisposable
         Assert.Contains("nobody@example.org", unknown.Error, StringComparison.Ordinal);
         Assert.True(list.ExitCode == 0, list.ToString());
         Assert.Contains("ann@example.org", list.Output, StringComparison.Ordinal);
-        Assert.Contains("1 subscriber(s).", list.Output, StringComparison.Ordinal);
+        Assert.Contains("1 subscriber.", list.Output, StringComparison.Ordinal);
         Assert.True(readd.ExitCode == 1, readd.ToString());
         Assert.Equal("unsubscribed", _site.Row("ann@example.org")?.Status);
     }
@@ -169,7 +169,7 @@ public sealed class SubscribersCommandTests : IDisposable
         var import = await RunAsync("subscribers", "import", "all.csv");
 
         Assert.True(export.ExitCode == 0, export.ToString());
-        Assert.Contains("3 subscriber(s) written to all.csv", export.Error, StringComparison.Ordinal);
+        Assert.Contains("3 subscribers written to all.csv", export.Error, StringComparison.Ordinal);
         var lines = File.ReadAllLines(Path.Combine(_site.Root, "all.csv"));
         Assert.Equal("email,name,status,created_at,confirmed_at,unsubscribed_at", lines[0]);
         Assert.StartsWith("ann@example.org,\"Lee, Ann\",active,", lines[1], StringComparison.Ordinal);
