@@ -11,7 +11,7 @@ namespace Syndicate.Digests;
 
 /// <summary>
 /// Makes one digest's message for one subscriber: digest.html in the layout and digest.txt, with
-/// <c>site</c>, <c>posts</c>, <c>subscriber</c>, <c>unsubscribe_url</c> and <c>digest</c>; a Message-ID
+/// <c>site</c>, <c>posts</c>, <c>subscriber</c>, <c>unsubscribe_url</c>, <c>digest</c> and <c>preheader</c>; a Message-ID
 /// stable per digest and subscriber (a resent copy is recognisably the same message), List-Id, and
 /// the RFC 8058 one-click unsubscribe headers.
 /// </summary>
@@ -67,7 +67,8 @@ internal sealed class DigestMessages(
             content.Posts,
             new SubscriberModel(MailComposer.SingleLine(subscriber.Email), MailComposer.SingleLine(subscriber.Name)),
             unsubscribeUrl,
-            new DigestInfo(content.DigestId, content.Date));
+            new DigestInfo(content.DigestId, content.Date),
+            content.Preheader);
         var domain = composer.FromDomain;
         var messageId = resendId == 0
             ? $"digest-{content.DigestId}.{subscriber.Id}@{domain}"
@@ -155,7 +156,8 @@ internal sealed class DigestMessages(
     private static string Day(DateTimeOffset value, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(value, zone).ToString("d MMMM yyyy", CultureInfo.InvariantCulture);
 
-    private sealed record DigestModel(SiteModel Site, IReadOnlyList<PostModel> Posts, SubscriberModel Subscriber, string UnsubscribeUrl, DigestInfo Digest);
+    private sealed record DigestModel(
+        SiteModel Site, IReadOnlyList<PostModel> Posts, SubscriberModel Subscriber, string UnsubscribeUrl, DigestInfo Digest, string Preheader);
 
     private sealed record SubscriberModel(string Email, string Name);
 
@@ -250,6 +252,9 @@ internal sealed class DigestMessages(
 /// <summary>A digest's posts, rendered once and shared by every subscriber's message.</summary>
 internal sealed record DigestContent(long DigestId, DateTimeOffset PlannedAt, string Date, string Subject, IReadOnlyList<PostModel> Posts)
 {
+    /// <summary>The inbox preview text, the same for every subscriber (<see cref="DigestPreheader"/>).</summary>
+    public string Preheader { get; } = DigestPreheader.Of(Posts);
+
     internal DigestMessages.PreparedDigest Prepared { get; } = new();
 }
 

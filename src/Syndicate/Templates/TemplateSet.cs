@@ -13,7 +13,8 @@ namespace Syndicate.Templates;
 /// named <c>confirm</c> is <c>confirm.html</c> rendered inside <c>layout.html</c> (as <c>content</c>) with its CSS
 /// moved inline, and <c>confirm.txt</c> as the text part. Values are HTML-encoded in .html templates unless the
 /// template says <c>| raw</c>; .txt templates print them as they are. Model properties are read in snake_case
-/// (<c>ConfirmUrl</c> is <c>confirm_url</c>). Thread-safe: each render has its own context.
+/// (<c>ConfirmUrl</c> is <c>confirm_url</c>). The layout gets the model too, and the <c>preheader</c> the mail's .html
+/// template set with assign or capture, if it did (<see cref="Preheader"/>). Thread-safe: each render has its own context.
 /// </summary>
 internal sealed class TemplateSet
 {
@@ -63,15 +64,44 @@ internal sealed class TemplateSet
     public RenderedMail Render(string name, object model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var inner = Template(name + ".html").Render(new TemplateContext(model, _options), Html);
+        var innerContext = new TemplateContext(model, _options);
+        FluidValue? preheader = null;
+        innerContext.Assigned = (variable, value, _) => Watch(variable, value);
+        innerContext.Captured = (variable, value, _) => Watch(variable, value);
+        var inner = Template(name + ".html").Render(innerContext, Html);
         var layoutContext = new TemplateContext(model, _options);
         layoutContext.SetValue("content", new StringValue(inner, encode: false));
+        // The mail's template may set the preheader the layout prints (confirm.html does), in place of the model's.
+        if (preheader is not null)
+        {
+            layoutContext.SetValue(Preheader.Variable, OneLine(preheader));
+        }
+
         var html = CssInliner.Inline(Template(LayoutFile).Render(layoutContext, Html));
         var text = _templates.TryGetValue(name + ".txt", out var textTemplate)
             ? textTemplate.Render(new TemplateContext(model, _options), NullEncoder.Default)
             : "";
         return new RenderedMail(html, NormalizeText(text));
+
+        ValueTask<FluidValue> Watch(string variable, FluidValue value)
+        {
+            if (string.Equals(variable, Preheader.Variable, StringComparison.Ordinal))
+            {
+                preheader = value;
+            }
+
+            return ValueTask.FromResult(value);
+        }
     }
+
+    /// <summary>
+    /// A preheader set by a template, on one line. An assigned value stays text, encoded where the layout prints it; a
+    /// captured one was encoded as it was rendered, and stays as it is.
+    /// </summary>
+    private static StringValue OneLine(FluidValue value) =>
+        value is StringValue { Encode: false }
+            ? new StringValue(Preheader.CleanHtml(value.ToStringValue()), encode: false)
+            : new StringValue(Preheader.Clean(value.ToStringValue()));
 
     /// <summary>Renders one template file on its own, HTML-encoded if it is .html: for previews and tests.</summary>
     public string RenderFile(string file, object model) =>

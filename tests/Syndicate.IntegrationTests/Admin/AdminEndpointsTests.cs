@@ -336,6 +336,7 @@ public sealed class AdminEndpointsTests
         Assert.Contains("<b>List-Unsubscribe:</b>", html, StringComparison.Ordinal);
         Assert.Contains("Preview: nothing was sent or recorded.", html, StringComparison.Ordinal);
         Assert.Contains("News of the week", html, StringComparison.Ordinal);
+        Assert.Matches("<div class=\"preheader\" style=\"display: none;[^\"]*\">A paragraph\\.\u034F", html);
         using var text = await site.GetAsync("/admin/preview?format=text");
         Assert.StartsWith("From: Admin blog <news@blog.example.test>", await text.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
         await AdminSite.ProblemAsync(await site.GetAsync("/admin/preview?format=pdf"), HttpStatusCode.BadRequest);

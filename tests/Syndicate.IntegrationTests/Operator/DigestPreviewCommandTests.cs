@@ -4,8 +4,9 @@ namespace Syndicate.IntegrationTests.Operator;
 
 /// <summary>
 /// <c>digest preview</c> as a child process: the text and HTML pages carry the header summary and the new post's
-/// title and absolute link, nothing is sent or written to the database (every table compared before and after),
-/// <c>--send-to</c> sends exactly one "[Preview]" copy, and with nothing new it says so and exits 0.
+/// title and absolute link (the HTML page its hidden preheader too), nothing is sent or written to the database
+/// (every table compared before and after), <c>--send-to</c> sends exactly one "[Preview]" copy, and with nothing new
+/// it says so and exits 0.
 /// </summary>
 public sealed class DigestPreviewCommandTests
 {
@@ -41,6 +42,9 @@ public sealed class DigestPreviewCommandTests
         Assert.Contains("news@blog.example.test", page, StringComparison.Ordinal);
         Assert.Contains("News of the week", page, StringComparison.Ordinal);
         Assert.Contains($"href=\"{PostUrl}\"", page, StringComparison.Ordinal);
+        // The mail's hidden preheader (the post's excerpt) is in the preview as in the mail, and only in the HTML part.
+        Assert.Matches("<div class=\"preheader\" style=\"display: none;[^\"]*\">A paragraph\\.\u034F", page);
+        Assert.Equal(-1, text.Output.IndexOf('\u034F', StringComparison.Ordinal));
 
         Assert.Empty(site.Server.Messages);
         Assert.Equal(0, site.Server.Connections);

@@ -9,6 +9,7 @@ using Org.BouncyCastle.Security;
 using Syndicate.Mail;
 using Syndicate.Subscribers;
 using Syndicate.Tests.Support;
+using Syndicate.Tests.Templates;
 
 namespace Syndicate.Tests.Digests;
 
@@ -167,7 +168,9 @@ public sealed partial class DigestMessagesTests : IDisposable
         var (_, mail, _) = await SendOneAsync(harness);
 
         var html = Html(mail);
-        var body = html[html.IndexOf("<body", StringComparison.Ordinal)..];
+        // The hidden preheader aside (its own display: none), no rule of the post's style reaches an element.
+        HiddenPreheader.Read(html);
+        var body = PreheaderElement().Replace(html[html.IndexOf("<body", StringComparison.Ordinal)..], "", 1);
         Assert.DoesNotContain("display: none", body, StringComparison.Ordinal);
         Assert.DoesNotContain("color: red", body, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
@@ -183,6 +186,106 @@ public sealed partial class DigestMessagesTests : IDisposable
         Assert.DoesNotContain("alert(", text, StringComparison.Ordinal);
         Assert.DoesNotContain("display", text, StringComparison.Ordinal);
         Assert.Contains("Intro with a bad link and a good one.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_OnePost_HiddenPreheaderWithTheExcerptIsTheFirstTextOfTheBody()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org", name: "Ann Lee");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello again", "2026-03-01", body: "The garden in March, and what *survived* the frost.\n\n<!--more-->\n\nThe rest.");
+
+        var (_, mail, raw) = await SendOneAsync(harness);
+
+        var (style, _, text) = HiddenPreheader.Read(Html(mail));
+        Assert.Equal("The garden in March, and what survived the frost.", text);
+        Assert.All(HiddenPreheader.Hiding, declaration => Assert.Contains(declaration, style));
+        // The HTML part travels quoted-printable (7-bit): the invisible characters come back whole, parsed above.
+        Assert.Matches("(?m)^Content-Transfer-Encoding: quoted-printable", raw);
+        Assert.True(raw.All(c => c < 128), "the message on the wire is 7-bit");
+        // The text part has no preheader: it starts with the title, as before, and carries no invisible character.
+        var plain = Text(mail);
+        Assert.StartsWith("Hello again\n", plain.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal(-1, plain.IndexOfAny(['\u034F', '\u200C', '\u00A0']));
+    }
+
+    [Fact]
+    public async Task Build_SeveralPosts_PreheaderNamesTheTitlesAndTheHeadlineListStays()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        for (var i = 1; i <= 4; i++)
+        {
+            harness.WritePost($"p{i}.md", $"Post number {i} with a title of some forty chars", $"2026-02-2{i}");
+        }
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var html = Html(mail);
+        var (style, _, text) = HiddenPreheader.Read(html);
+        Assert.Equal("Post number 4 with a title of some forty chars · Post number 3 with a title of some forty chars · and 2 more", text);
+        Assert.All(HiddenPreheader.Hiding, declaration => Assert.Contains(declaration, style));
+        var headlines = Regex.Match(html, "In this issue.*?<ul[^>]*>(?<list>.*?)</ul>", RegexOptions.Singleline);
+        Assert.True(headlines.Success, "no headline list in the HTML part:\n" + html);
+        Assert.Equal(4, Regex.Count(headlines.Groups["list"].Value, "<li>"));
+        var plain = Text(mail).ReplaceLineEndings("\n");
+        Assert.DoesNotContain(" · and 2 more", plain, StringComparison.Ordinal);
+        Assert.StartsWith("4 new posts from Unit Blog\n", plain, StringComparison.Ordinal);
+        Assert.Contains("In this issue:\n- Post number 4", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_LongExcerpt_PreheaderCutAtAWordBoundaryWithAnEllipsis()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("long.md", "Long", "2026-03-01", body: string.Join(' ', Enumerable.Range(1, 60).Select(i => $"word{i:00}")));
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        // Each word and its space is 7 characters: twenty words are 139, the ellipsis makes 140.
+        Assert.Equal(string.Join(' ', Enumerable.Range(1, 20).Select(i => $"word{i:00}")) + "…", HiddenPreheader.Read(Html(mail)).Text);
+        Assert.Contains("word60", Html(mail), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_MarkupQuotesAndLineBreaksInTheExcerpt_PreheaderEncodedOnOneLine()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("fish.md", "Fish", "2026-03-01",
+            extra: "description: \"Fish & chips <script>alert(1)</script> \\\"quoted\\\" 'single'\\r\\nnext line\"\n");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var (_, markup, text) = HiddenPreheader.Read(Html(mail));
+        Assert.Equal("Fish & chips <script>alert(1)</script> \"quoted\" 'single' next line", text);
+        Assert.StartsWith("Fish &amp; chips &lt;script&gt;alert(1)&lt;/script&gt; ", markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", Html(mail), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain('\r', markup);
+        Assert.DoesNotContain('\n', markup);
+    }
+
+    [Fact]
+    public async Task Build_MarkupQuotesAndLineBreaksInTitles_PreheaderEncodedOnOneLine()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("one.md", "Tips & <script>alert(1)</script>", "2026-03-01");
+        harness.WritePost("two.md", "\\\"Quoted\\\" 'title'\\r\\nwith a break", "2026-02-28");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var (_, markup, text) = HiddenPreheader.Read(Html(mail));
+        Assert.Equal("Tips & <script>alert(1)</script> · \"Quoted\" 'title' with a break", text);
+        Assert.StartsWith("Tips &amp; &lt;script&gt;alert(1)&lt;/script&gt; · ", markup, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", Html(mail), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain('\n', markup);
     }
 
     [Fact]
@@ -403,4 +506,7 @@ public sealed partial class DigestMessagesTests : IDisposable
 
     [GeneratedRegex("(?:href|src)=\"(?<url>[^\"]*)\"")]
     private static partial Regex LinkAttribute();
+
+    [GeneratedRegex("<div class=\"preheader\"[^>]*>[^<]*</div>")]
+    private static partial Regex PreheaderElement();
 }

@@ -84,6 +84,19 @@ public sealed class ConfirmationMailerTests
     }
 
     [Fact]
+    public async Task SendAsync_PreheaderAsksToConfirmOnTheSite_HiddenAndOnlyInTheHtmlPart()
+    {
+        var (message, raw) = await SendAsync("ann@example.com", "Ann", title: "Zoë's <Notes> & \"More\"");
+
+        var (style, markup, text) = HiddenPreheader.Read(message.HtmlBody ?? "");
+        Assert.Equal("Confirm your subscription to Zoë's <Notes> & \"More\"", text);
+        Assert.Contains("&lt;Notes&gt; &amp;", markup, StringComparison.Ordinal);
+        Assert.All(HiddenPreheader.Hiding, declaration => Assert.Contains(declaration, style));
+        Assert.True(raw.All(c => c < 128), "the message on the wire is 7-bit");
+        Assert.Equal(-1, (message.TextBody ?? "").IndexOfAny(['\u034F', '\u200C', '\u00A0']));
+    }
+
+    [Fact]
     public async Task SendAsync_InvalidAddress_Throws()
     {
         await Assert.ThrowsAsync<ParseException>(() => SendAsync("eve@example.com\r\nBcc: x@y.z", "Eve"));

@@ -51,6 +51,70 @@ public sealed class TemplateSetTests
     }
 
     [Fact]
+    public void Render_ShippedConfirm_HiddenPreheaderIsTheFirstTextOfTheBody()
+    {
+        var set = TemplateFolders.ShippedSet();
+
+        var mail = set.Render("confirm", Model("Ann", "https://example.org/c/1"));
+
+        var (style, _, text) = HiddenPreheader.Read(mail.Html);
+        Assert.Equal("Confirm your subscription to Test Blog", text);
+        Assert.All(HiddenPreheader.Hiding, declaration => Assert.Contains(declaration, style));
+        Assert.Equal(-1, mail.Text.IndexOfAny(HiddenPreheader.Filler));
+    }
+
+    [Theory]
+    [InlineData(" \r\n ", "<p>Hi</p>")]
+    [InlineData("From the model", "{% assign preheader = \"\" %}<p>Hi</p>")]
+    public void Render_ShippedLayoutWithoutAPreheader_NoHiddenElement(string preheader, string page)
+    {
+        using var temp = new TempFolder();
+        var shipped = File.ReadAllText(Path.Combine(TemplateFolders.Shipped(), "layout.html"));
+        var set = TemplateFolders.Open(TemplateFolders.Write(temp, ("layout.html", shipped), ("note.html", page)));
+
+        var mail = set.Render("note", new { site = Site, preheader });
+
+        Assert.DoesNotContain("<div class=\"preheader\"", mail.Html, StringComparison.Ordinal);
+        Assert.Matches("<body[^>]*>\\s*<div role=\"article\"", mail.Html);
+    }
+
+    [Theory]
+    [InlineData("{% assign preheader = who | append: \" & <i>more</i>\" %}<p>x</p>")]
+    [InlineData("{% capture preheader %}{{ who }} & <i>more</i>{% endcapture %}<p>x</p>")]
+    public void Render_MailTemplateSetsThePreheader_LayoutPrintsItEncodedOnOneLine(string page)
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(
+            temp,
+            ("layout.html", "<html><body><div class=\"preheader\">{{ preheader }}</div>{{ content }}</body></html>"),
+            ("note.html", page));
+        var set = TemplateFolders.Open(folder);
+
+        var mail = set.Render("note", new { site = Site, who = "Zoë <b>\r\nnext", preheader = "the model's" });
+
+        // An assigned value is encoded where the layout prints it; a captured one as the capture rendered it (the
+        // value encoded, the template's own markup kept): never encoded twice.
+        var expected = page.Contains("capture", StringComparison.Ordinal)
+            ? "<div class=\"preheader\">Zoë &lt;b&gt; next &amp; <i>more</i></div>"
+            : "<div class=\"preheader\">Zoë &lt;b&gt; next &amp; &lt;i&gt;more&lt;/i&gt;</div>";
+        Assert.True(mail.Html.Contains(expected, StringComparison.Ordinal), mail.Html);
+    }
+
+    [Fact]
+    public void Render_ModelPreheader_TheLayoutPrintsIt()
+    {
+        using var temp = new TempFolder();
+        var folder = TemplateFolders.Write(
+            temp,
+            ("layout.html", "<html><body><div class=\"preheader\">{{ preheader }}</div>{{ content }}</body></html>"),
+            ("note.html", "<p>x</p>"));
+
+        var mail = TemplateFolders.Open(folder).Render("note", new { site = Site, preheader = "From the <model>" });
+
+        Assert.Contains("<div class=\"preheader\">From the &lt;model&gt;</div>", mail.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_RawFilter_IsTheOnlyWayToPrintHtml()
     {
         using var temp = new TempFolder();
