@@ -9,6 +9,12 @@ internal static class SubscribersImportCommand
     public static async Task<int> RunAsync(IServiceProvider services, string file, bool confirmed, TextWriter output, TextWriter error,
         CancellationToken cancellationToken)
     {
+        if (Directory.Exists(file))
+        {
+            await error.WriteLineAsync($"'{file}' is a folder, not a file; give the path of a CSV file with a header row such as: email,name");
+            return 1;
+        }
+
         if (!File.Exists(file))
         {
             await error.WriteLineAsync($"No file '{file}'; give the path of a CSV file with a header row such as: email,name");

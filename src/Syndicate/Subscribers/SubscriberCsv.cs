@@ -8,7 +8,8 @@ namespace Syndicate.Subscribers;
 /// <summary>
 /// Subscribers in and out as CSV, in the shapes listmonk and Mailchimp export: a header row naming
 /// the email column in any common way (email, Email Address, e-mail) and optionally a name (name,
-/// or First Name and Last Name). A bad line is reported with its number and skipped; an address
+/// or First Name and Last Name). A bad line is reported with its number (a record over several lines: its first) and
+/// skipped, a record with a stray or unbalanced quote among them; an address
 /// that unsubscribed earlier is never imported again, and a line whose status column says unsubscribed (our
 /// export) or blocklisted (listmonk) is kept as a suppression, not added. A field that a spreadsheet would run as a
 /// formula is exported with an apostrophe in front, and the import takes that apostrophe off again.
@@ -34,112 +35,79 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
     public async Task<ImportReport> ImportAsync(TextReader reader, string sourceName, bool confirmed, IProgress<int>? progress,
         CancellationToken cancellationToken)
     {
+        var quotes = new BadQuote();
         var configuration = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             DetectDelimiter = true,
-            BadDataFound = null,
+            // A stray or unbalanced quote marks the record it is in; that record is reported, not imported (see Import.ReadAsync).
+            BadDataFound = args => quotes.Field ??= args.Field,
             MissingFieldFound = null,
-            IgnoreBlankLines = true,
+            // Blank lines come through as empty records (and are skipped below), so that the raw text of the records is
+            // the whole file and counting its line breaks gives every record the line it starts on.
+            IgnoreBlankLines = false,
             TrimOptions = TrimOptions.Trim,
         };
-        using var csv = new CsvReader(reader, configuration);
-        if (!await csv.ReadAsync() || !csv.ReadHeader() || csv.HeaderRecord is not { } header)
+        using var parser = new CsvParser(reader, configuration);
+        string[]? header = null;
+        long line = 1;
+        while (quotes.Clear() && await parser.ReadAsync())
+        {
+            line += LineBreaks(parser.RawRecord);
+            if (parser.Record is { } fields && (quotes.Field is not null || !fields.All(string.IsNullOrWhiteSpace)))
+            {
+                header = fields;
+                break;
+            }
+        }
+
+        if (header is null)
         {
             return ImportReport.Failed("the file is empty; it needs a header row such as: email,name");
+        }
+
+        if (header.Any(LooksBinary))
+        {
+            return ImportReport.Failed("this does not look like CSV text: its first line has NUL or control characters, or bytes that are not UTF-8; "
+                + "export the list as CSV (UTF-8) and import that file");
+        }
+
+        if (quotes.Field is not null)
+        {
+            return ImportReport.Failed("the header row has a stray or unbalanced quote; fix the quotes in the header row (such as: email,name)");
         }
 
         var emailColumn = Find(header, EmailHeaders);
         if (emailColumn < 0)
         {
-            return ImportReport.Failed($"no email column in the header row ({string.Join(", ", header)}); name one column email, Email Address or e-mail");
+            var names = string.Join(", ", header);
+            return ImportReport.Failed($"no email column in the header row ({(names.Length > 200 ? names[..200] + "..." : names)}); name one column email, Email Address or e-mail");
         }
 
-        var nameColumn = Find(header, NameHeaders);
-        var firstColumn = Find(header, FirstNameHeaders);
-        var lastColumn = Find(header, LastNameHeaders);
-        var statusColumn = Find(header, StatusHeaders);
-
-        var report = new ImportReport();
-        var status = confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending;
-        var now = time.GetUtcNow();
+        var import = new Import(confirmed ? SubscriberStatus.Active : SubscriberStatus.Pending, time.GetUtcNow(), progress, cancellationToken)
+        {
+            Configuration = configuration with { DetectDelimiter = false, Delimiter = parser.Delimiter },
+            Quotes = quotes,
+            EmailColumn = emailColumn,
+            NameColumn = Find(header, NameHeaders),
+            FirstColumn = Find(header, FirstNameHeaders),
+            LastColumn = Find(header, LastNameHeaders),
+            StatusColumn = Find(header, StatusHeaders),
+        };
         await using var connection = await store.OpenAsync(cancellationToken);
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        import.Connection = connection;
+        import.Transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            // Rows written since the start (for batch commits), and rows read, invalid and repeated ones included (for progress).
-            var rows = 0;
-            var read = 0;
-            while (await csv.ReadAsync())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var line = csv.Parser.RawRow;
-                var email = Unescape(csv.GetField(emailColumn));
-                if (string.IsNullOrWhiteSpace(email) && csv.Parser.Record?.All(string.IsNullOrWhiteSpace) == true)
-                {
-                    continue;
-                }
-
-                if (++read % 1000 == 0)
-                {
-                    progress?.Report(read);
-                }
-
-                if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
-                {
-                    report.Invalid.Add((line, error));
-                    continue;
-                }
-
-                var name = nameColumn >= 0
-                    ? Unescape(csv.GetField(nameColumn))
-                    : string.Join(' ', new[] { firstColumn, lastColumn }.Where(c => c >= 0).Select(c => Unescape(csv.GetField(c))).Where(s => !string.IsNullOrWhiteSpace(s)));
-                if (!seen.Add(EmailAddressRule.Key(address)))
-                {
-                    report.Known++;
-                    continue;
-                }
-
-                var left = statusColumn >= 0 && LeftStatuses.Contains(csv.GetField(statusColumn)?.Trim().ToLowerInvariant());
-                var added = await SubscriberStore.TryAddAsync(connection, transaction, address, SubscriptionService.CleanName(name),
-                    left ? SubscriberStatus.Unsubscribed : status, "import", now);
-                if (added is not null)
-                {
-                    if (left)
-                    {
-                        report.Suppressed++;
-                    }
-                    else
-                    {
-                        report.Added++;
-                    }
-                }
-                else if (await IsUnsubscribedAsync(connection, transaction, address))
-                {
-                    report.Suppressed++;
-                }
-                else
-                {
-                    report.Known++;
-                }
-
-                if (++rows % 1000 == 0)
-                {
-                    // Commit in batches: a long import does not hold the write lock the service needs.
-                    await transaction.CommitAsync(cancellationToken);
-                    await transaction.DisposeAsync();
-                    transaction = await connection.BeginTransactionAsync(cancellationToken);
-                }
-            }
-
-            await transaction.CommitAsync(cancellationToken);
-            progress?.Report(read);
+            await import.ReadAsync(parser, line);
+            await import.Transaction.CommitAsync(cancellationToken);
+            progress?.Report(import.Read);
         }
         finally
         {
-            await transaction.DisposeAsync();
+            await import.Transaction.DisposeAsync();
         }
 
+        var report = import.Report;
         SubscribersLog.Imported(logger, sourceName, report.Added, report.Known, report.Suppressed, report.Invalid.Count);
         return report;
     }
@@ -201,6 +169,186 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         var status = await Dapper.SqlMapper.ExecuteScalarAsync<string?>(connection,
             "SELECT status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
         return status == "unsubscribed";
+    }
+
+    /// <summary>Line breaks in raw CSV text, counted as CsvHelper counts them: CRLF, LF and a lone CR each end a line.</summary>
+    private static int LineBreaks(string text)
+    {
+        var breaks = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\n' || (text[i] == '\r' && (i + 1 == text.Length || text[i + 1] != '\n')))
+            {
+                breaks++;
+            }
+        }
+
+        return breaks;
+    }
+
+    /// <summary>A header field with NUL or control characters, or U+FFFD (bytes that were not UTF-8): the file is not CSV text.</summary>
+    private static bool LooksBinary(string field) =>
+        field.Any(c => c == '\uFFFD' || (char.IsControl(c) && c is not ('\t' or '\r' or '\n')));
+
+    private static string? Field(string[] fields, int column) => column >= 0 && column < fields.Length ? fields[column] : null;
+
+    /// <summary>The raw text of the first field CsvHelper found bad (a stray or unbalanced quote) in the record just read.</summary>
+    private sealed class BadQuote
+    {
+        public string? Field { get; set; }
+
+        public bool Clear()
+        {
+            Field = null;
+            return true;
+        }
+    }
+
+    /// <summary>One import: the records after the header row, written in batches, with the report of what happened to each line.</summary>
+    private sealed class Import(SubscriberStatus status, DateTimeOffset now, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+        // Rows written since the start (for batch commits).
+        private int _rows;
+
+        public required CsvConfiguration Configuration { get; init; }
+
+        public required BadQuote Quotes { get; init; }
+
+        public required int EmailColumn { get; init; }
+
+        public int NameColumn { get; init; }
+
+        public int FirstColumn { get; init; }
+
+        public int LastColumn { get; init; }
+
+        public int StatusColumn { get; init; }
+
+        public System.Data.Common.DbConnection Connection { get; set; } = null!;
+
+        public System.Data.Common.DbTransaction Transaction { get; set; } = null!;
+
+        public ImportReport Report { get; } = new();
+
+        /// <summary>Rows read, invalid and repeated ones included (for progress).</summary>
+        public int Read { get; private set; }
+
+        /// <summary>Imports every record <paramref name="parser"/> reads; <paramref name="line"/> is the line of the file its text starts on.</summary>
+        public async Task ReadAsync(CsvParser parser, long line)
+        {
+            while (Quotes.Clear() && await parser.ReadAsync())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var fields = parser.Record ?? [];
+                var raw = parser.RawRecord;
+                var first = line;
+                line += LineBreaks(raw);
+                if (Quotes.Field is null && fields.All(string.IsNullOrWhiteSpace))
+                {
+                    continue;
+                }
+
+                if (++Read % 1000 == 0)
+                {
+                    progress?.Report(Read);
+                }
+
+                if (Quotes.Field is { } bad)
+                {
+                    await BadQuoteAsync(raw, first, bad);
+                }
+                else
+                {
+                    await AddAsync(fields, first);
+                }
+            }
+        }
+
+        /// <summary>
+        /// A record with a stray or unbalanced quote is reported and not imported: what its fields hold is a guess. When
+        /// the quote made several lines one record (an opening quote never closed swallows every line up to the next quote,
+        /// or to the end of the file), the lines after the first are read again on their own, so the subscribers on them
+        /// are still imported or reported each with its own line. This is always possible because the record's raw text is
+        /// exactly those lines, and re-reading loses nothing: a line that is bad on its own is reported in turn.
+        /// </summary>
+        private async Task BadQuoteAsync(string raw, long first, string field)
+        {
+            var breaks = LineBreaks(raw);
+            var last = first + breaks - (raw.EndsWith('\n') || raw.EndsWith('\r') ? 1 : 0);
+            if (last <= first)
+            {
+                Report.Invalid.Add((first, field.Count(c => c == '"') % 2 == 1
+                    ? $"unbalanced quote in {Shown(field)}: close the quote or remove it"
+                    : $"stray quote in {Shown(field)}: inside a field write a quote as two (\"\") and put the field in quotes, or remove it"));
+                return;
+            }
+
+            var again = last == first + 1 ? $"line {last} was" : $"lines {first + 1}-{last} were";
+            Report.Invalid.Add((first,
+                $"unbalanced quote: lines {first}-{last} were read as one record; close the quote or remove it ({again} read again on their own)"));
+            var end = raw.IndexOfAny(['\r', '\n']);
+            end += raw[end] == '\r' && end + 1 < raw.Length && raw[end + 1] == '\n' ? 2 : 1;
+            using var rest = new CsvParser(new StringReader(raw[end..]), Configuration);
+            await ReadAsync(rest, first + 1);
+        }
+
+        private static string Shown(string field)
+        {
+            var text = new string([.. field.Trim().Select(c => char.IsControl(c) ? ' ' : c)]);
+            return $"'{(text.Length > 60 ? text[..60] + "..." : text)}'";
+        }
+
+        private async Task AddAsync(string[] fields, long line)
+        {
+            var email = Unescape(Field(fields, EmailColumn));
+            if (!EmailAddressRule.TryNormalize(email, out var address, out var error))
+            {
+                Report.Invalid.Add((line, error));
+                return;
+            }
+
+            var name = NameColumn >= 0
+                ? Unescape(Field(fields, NameColumn))
+                : string.Join(' ', new[] { FirstColumn, LastColumn }.Where(c => c >= 0).Select(c => Unescape(Field(fields, c))).Where(s => !string.IsNullOrWhiteSpace(s)));
+            if (!_seen.Add(EmailAddressRule.Key(address)))
+            {
+                Report.Known++;
+                return;
+            }
+
+            var left = StatusColumn >= 0 && LeftStatuses.Contains(Field(fields, StatusColumn)?.Trim().ToLowerInvariant());
+            var added = await SubscriberStore.TryAddAsync(Connection, Transaction, address, SubscriptionService.CleanName(name),
+                left ? SubscriberStatus.Unsubscribed : status, "import", now);
+            if (added is not null)
+            {
+                if (left)
+                {
+                    Report.Suppressed++;
+                }
+                else
+                {
+                    Report.Added++;
+                }
+            }
+            else if (await IsUnsubscribedAsync(Connection, Transaction, address))
+            {
+                Report.Suppressed++;
+            }
+            else
+            {
+                Report.Known++;
+            }
+
+            if (++_rows % 1000 == 0)
+            {
+                // Commit in batches: a long import does not hold the write lock the service needs.
+                await Transaction.CommitAsync(cancellationToken);
+                await Transaction.DisposeAsync();
+                Transaction = await Connection.BeginTransactionAsync(cancellationToken);
+            }
+        }
     }
 
     private static int Find(string[] header, string[] names)

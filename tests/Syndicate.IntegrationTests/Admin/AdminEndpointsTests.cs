@@ -160,6 +160,25 @@ public sealed class AdminEndpointsTests
     }
 
     [Fact]
+    public async Task Subscribers_ImportCsvWithAnUnterminatedQuote_ReportsTheLineAndImportsTheLinesItSwallowed()
+    {
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(0);
+        await site.StartAsync();
+        const string Csv = "email,name\nnew1@example.test,\"Ada\nnew2@example.test,Bob\nnew3@example.test,\"Carol \"C\" Lee\"\n";
+
+        var report = await AdminSite.JsonAsync(await Import(site, Csv, "?confirmed=true"), HttpStatusCode.OK);
+
+        Assert.Equal(1, report.GetProperty("added").GetInt32());
+        Assert.Equal(
+            [(2, "unbalanced quote: lines 2-4 were read as one record; close the quote or remove it (lines 3-4 were read again on their own)"),
+                (4, "stray quote in '\"Carol \"C\" Lee\"': inside a field write a quote as two (\"\") and put the field in quotes, or remove it")],
+            report.GetProperty("invalid").EnumerateArray().Select(i => (i.GetProperty("line").GetInt32(), i.GetProperty("reason").GetString())));
+        var active = await AdminSite.JsonAsync(await site.GetAsync("/admin/subscribers?status=active"), HttpStatusCode.OK);
+        Assert.Equal(["new2@example.test"], active.EnumerateArray().Select(s => s.GetProperty("email").GetString()));
+    }
+
+    [Fact]
     public async Task Subscribers_ImportBigCsv_202ThenPolledToItsReport()
     {
         await using var site = await AdminSite.CreateAsync();

@@ -158,6 +158,67 @@ public sealed class SubscribersCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_UnterminatedQuote_ReportsItsLinesAndImportsTheSubscribersAfterIt()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_site.Root, "t1.csv"),
+            "email,name\n"                                   // 1
+            + "ok1@example.com,One\n"                        // 2
+            + "not-an-email,Two\n"                           // 3
+            + "\"multi@example.com\",\"line one\n"            // 4
+            + "line two\"\n"                                 // 5
+            + "bad@@x,Three\n"                               // 6
+            + ",\n"                                          // 7
+            + "\n"                                           // 8
+            + "ok2@example.com,\"unterminated\n"              // 9
+            + "ok3@example.com,Four\n"                       // 10
+            + "ok4@example.com,Five\n",                      // 11
+            TestContext.Current.CancellationToken);
+
+        var import = await RunAsync("subscribers", "import", "t1.csv");
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("4 added as pending", import.Output, StringComparison.Ordinal);
+        Assert.Contains(", 3 invalid.", import.Output, StringComparison.Ordinal);
+        Assert.Contains("t1.csv:3: 'not-an-email' is not a valid email address", import.Error, StringComparison.Ordinal);
+        Assert.Contains("t1.csv:6: 'bad@@x' is not a valid email address", import.Error, StringComparison.Ordinal);
+        Assert.Contains(
+            "t1.csv:9: unbalanced quote: lines 9-11 were read as one record; close the quote or remove it (lines 10-11 were read again on their own)",
+            import.Error, StringComparison.Ordinal);
+        Assert.Equal(("pending", "Four"), (_site.Row("ok3@example.com")?.Status, _site.Row("ok3@example.com")?.Name));
+        Assert.Equal(("pending", "Five"), (_site.Row("ok4@example.com")?.Status, _site.Row("ok4@example.com")?.Name));
+        Assert.Null(_site.Row("ok2@example.com"));
+        Assert.Equal(4, _site.RowCount());
+    }
+
+    [Fact]
+    public async Task Import_AFolder_SaysItIsAFolder_ExitsOne()
+    {
+        Directory.CreateDirectory(Path.Combine(_site.Root, "dir.csv"));
+
+        var import = await RunAsync("subscribers", "import", "dir.csv");
+
+        Assert.True(import.ExitCode == 1, import.ToString());
+        Assert.Contains("'dir.csv' is a folder, not a file; give the path of a CSV file", import.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("No file", import.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_ABinaryFile_OneSentenceWithoutItsBytes_ExitsOne()
+    {
+        // The start of a Windows executable: MZ, NUL bytes, a quote, and no line break for a while.
+        byte[] bytes = [0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x22, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0xB8, 0x01, 0x1B, 0x5B, 0x32, 0x4A, 0x0A];
+        await File.WriteAllBytesAsync(Path.Combine(_site.Root, "tool.exe"), bytes, TestContext.Current.CancellationToken);
+
+        var import = await RunAsync("subscribers", "import", "tool.exe");
+
+        Assert.True(import.ExitCode == 1, import.ToString());
+        Assert.Contains("tool.exe: this does not look like CSV text: its first line has NUL or control characters, or bytes that are not UTF-8; "
+            + "export the list as CSV (UTF-8) and import that file.", import.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("MZ", import.Output + import.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(import.Output + import.Error, c => c is '\0' or '\x1B' or '\uFFFD');
+    }
+
+    [Fact]
     public async Task Export_ToAFile_WritesEverySubscriberAndImportingItBackAddsNothing()
     {
         await RunAsync("subscribers", "add", "ann@example.org", "--name", "Lee, Ann", "--confirmed");

@@ -161,6 +161,129 @@ public sealed class SubscriberCsvTests : IDisposable
     }
 
     [Fact]
+    public async Task ImportAsync_UnterminatedQuote_LineReportedAndTheLinesItSwallowedImportedOnTheirOwn()
+    {
+        var file = Write("unterminated.csv",
+            "email,name\n"                                   // 1
+            + "ok1@example.com,One\n"                        // 2
+            + "not-an-email,Two\n"                           // 3
+            + "\"multi@example.com\",\"line one\n"            // 4
+            + "line two\"\n"                                 // 5
+            + "bad@@x,Three\n"                               // 6
+            + ",\n"                                          // 7
+            + "\n"                                           // 8
+            + "ok2@example.com,\"unterminated\n"              // 9
+            + "ok3@example.com,Four\n"                       // 10
+            + "ok4@example.com,Five\n");                     // 11
+
+        var report = await _harness.ImportFileAsync(file);
+
+        Assert.Null(report.Error);
+        Assert.Equal(
+            [("ok1@example.com", "One"), ("multi@example.com", "line one line two"), ("ok3@example.com", "Four"), ("ok4@example.com", "Five")],
+            (await _harness.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)));
+        Assert.Equal((4, 0, 0), (report.Added, report.Known, report.Suppressed));
+        Assert.Equal([3L, 6L, 9L], report.Invalid.Select(i => i.Line));
+        Assert.Equal("unbalanced quote: lines 9-11 were read as one record; close the quote or remove it (lines 10-11 were read again on their own)",
+            report.Invalid[2].Reason);
+    }
+
+    [Fact]
+    public async Task ImportAsync_QuoteOpenedAndClosedLinesLater_FirstLineReportedAndTheLinesBetweenImported()
+    {
+        var file = Write("closed-later.csv",
+            "email,name\n"                       // 1
+            + "ann@example.org,\"Ann\n"           // 2: the quote is closed by the first quote of line 4
+            + "bob@example.org,Bob\n"            // 3
+            + "carol@example.org,\"Carol\"\n"    // 4
+            + "dave@example.org,Dave\n");        // 5
+
+        var report = await _harness.ImportFileAsync(file);
+
+        Assert.Equal(
+            [("bob@example.org", "Bob"), ("carol@example.org", "Carol"), ("dave@example.org", "Dave")],
+            (await _harness.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)));
+        var invalid = Assert.Single(report.Invalid);
+        Assert.Equal(
+            (2L, "unbalanced quote: lines 2-4 were read as one record; close the quote or remove it (lines 3-4 were read again on their own)"),
+            invalid);
+    }
+
+    [Fact]
+    public async Task ImportAsync_SemicolonDelimitedWithAnUnterminatedQuote_TheLinesItSwallowedReadWithTheSameDelimiter()
+    {
+        var file = Write("semicolon-quote.csv", "E-Mail;Name\r\nann@example.org;\"Ann\r\nbob@example.org;Stone, Bob\r\ncarol@example.org;Carol\r\n");
+
+        var report = await _harness.ImportFileAsync(file);
+
+        Assert.Equal([("bob@example.org", "Stone, Bob"), ("carol@example.org", "Carol")], (await _harness.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)));
+        Assert.Equal([2L], report.Invalid.Select(i => i.Line));
+    }
+
+    [Fact]
+    public async Task ImportAsync_StrayQuoteInAField_LineReportedAndNotImported()
+    {
+        var file = Write("stray.csv",
+            "email,name\n"                                   // 1
+            + "y@example.com,\"Bob \"quoted\" Smith\"\n"       // 2
+            + "z@example.com,Zed \"Z\" Smith\n"               // 3
+            + "ok@example.com,\"Ok \"\"quoted\"\" right\"\n"   // 4
+            + "last@example.com,\"Last");                    // 5, the end of the file before the quote is closed
+
+        var report = await _harness.ImportFileAsync(file);
+
+        Assert.Equal([("ok@example.com", "Ok \"quoted\" right")], (await _harness.Store.ListAsync(null, Cancel)).Select(r => (r.Email, r.Name)));
+        Assert.Equal([2L, 3L, 5L], report.Invalid.Select(i => i.Line));
+        Assert.Equal("stray quote in '\"Bob \"quoted\" Smith\"': inside a field write a quote as two (\"\") and put the field in quotes, or remove it",
+            report.Invalid[0].Reason);
+        Assert.StartsWith("stray quote in 'Zed \"Z\" Smith'", report.Invalid[1].Reason, StringComparison.Ordinal);
+        Assert.Equal("unbalanced quote in '\"Last': close the quote or remove it", report.Invalid[2].Reason);
+    }
+
+    [Fact]
+    public async Task ImportAsync_RecordsOverSeveralLines_InvalidOnesReportedByTheirFirstLine()
+    {
+        var file = Write("multi.csv",
+            "email,name\r\n"                  // 1
+            + "multi-bad,\"line one\r\n"       // 2
+            + "line two\"\r\n"                // 3
+            + "ok@example.org,\"a\r\n"         // 4
+            + "b\rc\"\r\n"                    // 5, 6 (a lone CR ends a line too)
+            + "\r\n"                           // 7
+            + "\"two@@lines\r\n"               // 8
+            + "\",Two\r\n");                   // 9
+
+        var report = await _harness.ImportFileAsync(file);
+
+        Assert.Equal([2L, 8L], report.Invalid.Select(i => i.Line));
+        Assert.Contains("multi-bad", report.Invalid[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(["ok@example.org"], (await _harness.Store.ListAsync(null, Cancel)).Select(r => r.Email));
+    }
+
+    [Fact]
+    public async Task ImportAsync_UnbalancedQuoteInTheHeaderRow_FailsSayingSoAndAddsNothing()
+    {
+        var report = await _harness.ImportFileAsync(Write("header.csv", "\"email,name\nann@example.org,Ann\nbob@example.org,Bob\n"));
+
+        Assert.Equal("the header row has a stray or unbalanced quote; fix the quotes in the header row (such as: email,name)", report.Error);
+        Assert.Equal(0, await _harness.CountRowsAsync());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x22, 0x00, 0xFF, 0xFF, 0x0A, 0x65, 0x6D, 0x61, 0x69, 0x6C, 0x0A })]
+    [InlineData(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x65, 0x6D, 0x61, 0x69, 0x6C, 0x0A })]
+    [InlineData(new byte[] { 0x45, 0x2D, 0x4D, 0x61, 0x69, 0x6C, 0x3B, 0x53, 0x74, 0x72, 0x61, 0xDF, 0x65, 0x0A })]
+    public async Task ImportAsync_BinaryOrNotUtf8FirstLine_FailsWithASentenceWithoutItsBytes(byte[] bytes)
+    {
+        var report = await _harness.ImportFileAsync(_harness.Folder.Write("csv/binary.csv", bytes));
+
+        Assert.Equal(
+            "this does not look like CSV text: its first line has NUL or control characters, or bytes that are not UTF-8; export the list as CSV (UTF-8) and import that file",
+            report.Error);
+        Assert.Equal(0, await _harness.CountRowsAsync());
+    }
+
+    [Fact]
     public async Task ImportAsync_DuplicatesWithinTheFile_AddedOnceWithTheFirstName()
     {
         var file = Write("dupes.csv", "email,name\nann@example.org,First\nANN@example.org,Second\nbob@example.org,Bob\n Ann@Example.Org ,Third\n");
