@@ -60,13 +60,11 @@ internal static class AdminUi
         public Task ExecuteAsync(HttpContext httpContext)
         {
             var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-            var headers = httpContext.Response.Headers;
             // Inline styles stay allowed: the digest preview shown in the sandboxed frame is styled inline (CSS inlined for mail).
-            headers.ContentSecurityPolicy = $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: https:; " +
-                "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-            headers.CacheControl = "no-store";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XContentTypeOptions = "nosniff";
+            PageHeaders.Apply(httpContext.Response,
+                $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: https:; " +
+                "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                noStore: true);
             return Results.Content(Html(nonce), "text/html; charset=utf-8").ExecuteAsync(httpContext);
         }
     }

@@ -15,6 +15,7 @@ namespace Syndicate.Web;
 /// The public subscription pages: the form, double opt-in confirmation and RFC 8058 one-click
 /// unsubscribe. A GET never changes anything (mail link scanners follow every link); the same
 /// answer is given whether or not an address is known.
+/// Every page carries <see cref="PageHeaders"/>; those with a token in their address, and the answers to POST, are not stored.
 /// </summary>
 internal static class SubscriptionEndpoints
 {
@@ -59,8 +60,8 @@ internal static class SubscriptionEndpoints
                     return;
                 }
 
-                http.Response.ContentType = "text/html; charset=utf-8";
-                await http.Response.WriteAsync(Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"), token);
+                await PageHeaders.WritePublicPageAsync(http, Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"),
+                    StatusCodes.Status429TooManyRequests, noStore: true);
             };
         });
         return services;
@@ -73,24 +74,24 @@ internal static class SubscriptionEndpoints
         routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, SiteUrls urls, CancellationToken cancellationToken) =>
             await service.ConfirmAsync(token, cancellationToken) switch
             {
-                LinkOutcome.Done => Html(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
-                LinkOutcome.Expired => Html(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
-                _ => Html(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
+                LinkOutcome.Done => TokenPage(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
+                LinkOutcome.Expired => TokenPage(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
+                _ => TokenPage(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
             });
         routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service, SiteUrls urls) =>
             service.IsUnsubscribeToken(token)
-                ? Html(Page("Unsubscribe", $"""
+                ? TokenPage(Page("Unsubscribe", $"""
                     <p>Do you want to stop receiving these emails?</p>
                     <form method="post" action="{SiteLink(urls, "/unsubscribe/" + Uri.EscapeDataString(token))}">
                       <button type="submit">Unsubscribe</button>
                     </form>
                     """))
-                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400));
+                : TokenPage(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400));
         // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click; the form above posts the same way.
         routes.MapPost("/unsubscribe/{token}", async (string token, SubscriptionService service, CancellationToken cancellationToken) =>
             await service.UnsubscribeAsync(token, cancellationToken) == LinkOutcome.Done
-                ? Html(Page("Unsubscribed", "<p>You are unsubscribed and will receive no further emails.</p>"))
-                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400))
+                ? TokenPage(Page("Unsubscribed", "<p>You are unsubscribed and will receive no further emails.</p>"))
+                : TokenPage(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400))
             .DisableAntiforgery();
         return routes;
     }
@@ -99,6 +100,8 @@ internal static class SubscriptionEndpoints
         TimeProvider time, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        // Every answer to a POST is for its sender only.
+        context.Response.Headers.CacheControl = "no-store";
         string? email;
         string? name;
         var json = context.Request.HasJsonContentType();
@@ -150,7 +153,10 @@ internal static class SubscriptionEndpoints
             : Html(Form(urls, site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
     }
 
-    private static IResult Html(string html, int status = 200) => Results.Content(html, "text/html; charset=utf-8", statusCode: status);
+    private static IResult Html(string html, int status = 200) => PageHeaders.PublicPage(html, status);
+
+    /// <summary>A page with a token in its address, or an answer to a POST: for one person, never stored.</summary>
+    private static IResult TokenPage(string html, int status = 200) => PageHeaders.PublicPage(html, status, noStore: true);
 
     /// <summary>
     /// A page's link to one of the service's own addresses, under Site:BaseUrl: a site at https://example.org/blog/ is
