@@ -13,13 +13,15 @@ namespace Syndicate.Web;
 
 /// <summary>
 /// The public subscription pages: the form, double opt-in confirmation and RFC 8058 one-click
-/// unsubscribe. A GET never changes anything (mail link scanners follow every link); the same
-/// answer is given whether or not an address is known.
+/// unsubscribe. A GET never changes anything (mail link scanners follow every link), except the confirm link's
+/// (DESIGN.md: it confirms); a HEAD never changes anything. The same answer is given whether or not an address is known.
 /// Every page carries <see cref="PageHeaders"/>; those with a token in their address, and the answers to POST, are not stored.
 /// </summary>
 internal static class SubscriptionEndpoints
 {
     public const string RateLimitPolicy = "subscribe";
+
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
     /// The least time an accepted POST /subscribe takes, from the start of the request. Known or not, the answer is the
@@ -69,16 +71,19 @@ internal static class SubscriptionEndpoints
 
     public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/subscribe", (IOptions<SiteOptions> site, SiteUrls urls) => Html(Form(urls, site.Value.Title, "", "", null)));
+        // GET and HEAD (RFC 9110 9.1); Kestrel sends no body for HEAD.
+        routes.MapMethods("/subscribe", GetAndHead, (IOptions<SiteOptions> site, SiteUrls urls) => Html(Form(urls, site.Value.Title, "", "", null)));
         routes.MapPost("/subscribe", SubscribeAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
-        routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, SiteUrls urls, CancellationToken cancellationToken) =>
-            await service.ConfirmAsync(token, cancellationToken) switch
+        routes.MapMethods("/confirm/{token}", GetAndHead, async (string token, HttpContext context, SubscriptionService service, SiteUrls urls,
+            CancellationToken cancellationToken) =>
+            // HEAD answers as GET would, and confirms nothing: only the GET a person's click sends does.
+            await (HttpMethods.IsHead(context.Request.Method) ? service.CheckConfirmAsync(token, cancellationToken) : service.ConfirmAsync(token, cancellationToken)) switch
             {
                 LinkOutcome.Done => TokenPage(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
                 LinkOutcome.Expired => TokenPage(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
                 _ => TokenPage(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
             });
-        routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service, SiteUrls urls) =>
+        routes.MapMethods("/unsubscribe/{token}", GetAndHead, (string token, SubscriptionService service, SiteUrls urls) =>
             service.IsUnsubscribeToken(token)
                 ? TokenPage(Page("Unsubscribe", $"""
                     <p>Do you want to stop receiving these emails?</p>

@@ -7,8 +7,8 @@ using Syndicate.Subscribers;
 namespace Syndicate.IntegrationTests.Subscribers;
 
 /// <summary>
-/// The public pages as HTTP sees them, over Kestrel with the real host: the security headers of every HTML answer,
-/// and no-store where a page is for one person.
+/// The public pages as HTTP sees them, over Kestrel with the real host: the security headers of every HTML answer
+/// (and no-store where a page is for one person), and HEAD like GET without a body and without a change.
 /// </summary>
 public sealed class SubscriptionPagesHttpTests : IDisposable
 {
@@ -80,6 +80,63 @@ public sealed class SubscriptionPagesHttpTests : IDisposable
         AssertPageHeaders("GET /subscribe", page, origin);
         var form = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync(Cancel)).Forms.Single();
         Assert.StartsWith(origin + "/", form.GetAttribute("action"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Head_OnThePages_AnswersAsGetWithoutABody_AndNeverConfirms()
+    {
+        await using var service = await _site.StartAsync();
+        using (await PostFormAsync(service, "ann@example.org", "Ann"))
+        {
+        }
+
+        var confirm = SubscriberSite.ConfirmToken(Assert.Single(await _site.MailsAsync()));
+        var id = _site.Row("ann@example.org")!.Value.Id;
+        var unsubscribe = _site.Tokens.Create(TokenPurpose.Unsubscribe, id, DateTimeOffset.UnixEpoch);
+
+        foreach (var (path, expected) in new[]
+        {
+            ("/subscribe", HttpStatusCode.OK),
+            ("/confirm/" + confirm, HttpStatusCode.OK),
+            ("/confirm/AAAA", HttpStatusCode.BadRequest),
+            ("/unsubscribe/" + unsubscribe, HttpStatusCode.OK),
+            ("/unsubscribe/AAAA", HttpStatusCode.BadRequest),
+        })
+        {
+            using var head = await service.SendAsync(HttpMethod.Head, path);
+            Assert.True(head.StatusCode == expected, $"HEAD {path}: {(int)head.StatusCode}");
+            Assert.Equal("text/html", head.Content.Headers.ContentType?.MediaType);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync(Cancel));
+            AssertPageHeaders("HEAD " + path, head, "https://blog.example.test");
+        }
+
+        // A link scanner's HEAD confirmed nothing; the GET of the mailed link does (and unsubscribes nothing).
+        Assert.Equal("pending", _site.Row("ann@example.org")?.Status);
+        using (var get = await service.GetAsync("/confirm/" + confirm))
+        {
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        }
+
+        Assert.Equal("active", _site.Row("ann@example.org")?.Status);
+        using (var head = await service.SendAsync(HttpMethod.Head, "/unsubscribe/" + unsubscribe))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        }
+
+        Assert.Equal("active", _site.Row("ann@example.org")?.Status);
+
+        // Other methods: 405 naming what works, HEAD now among them.
+        foreach (var (method, path, allowed) in new[]
+        {
+            (HttpMethod.Delete, "/subscribe", new[] { "GET", "HEAD", "POST" }),
+            (HttpMethod.Put, "/confirm/" + confirm, new[] { "GET", "HEAD" }),
+            (HttpMethod.Delete, "/unsubscribe/" + unsubscribe, new[] { "GET", "HEAD", "POST" }),
+        })
+        {
+            using var response = await service.SendAsync(method, path);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Equal(allowed, response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        }
     }
 
     /// <summary>The headers of a public HTML page; <paramref name="origin"/> is Site:BaseUrl's, where the pages' forms post.</summary>
