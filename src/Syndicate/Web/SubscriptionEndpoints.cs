@@ -3,8 +3,10 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Syndicate.Site;
 using Syndicate.Subscribers;
@@ -20,6 +22,17 @@ namespace Syndicate.Web;
 internal static class SubscriptionEndpoints
 {
     public const string RateLimitPolicy = "subscribe";
+
+    /// <summary>
+    /// The largest POST /subscribe body read: the form has two short fields (an address is at most 254 characters, a
+    /// name is kept to 200), so anything near this is not the form, and is refused before it is read.
+    /// </summary>
+    public const int MaxSubscribeBodyBytes = 16 * 1024;
+
+    /// <summary>The longest address there is (RFC 5321), and the longest name kept: the form says so, and echoes no more.</summary>
+    private const int MaxAddressLength = 254;
+
+    private const int MaxNameLength = 200;
 
     private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
@@ -102,36 +115,70 @@ internal static class SubscriptionEndpoints
     }
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, SubscriptionService service, IOptions<SiteOptions> site, SiteUrls urls,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         // Every answer to a POST is for its sender only.
         context.Response.Headers.CacheControl = "no-store";
-        string? email;
-        string? name;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = MaxSubscribeBodyBytes;
+        }
+
+        string? email = null;
+        string? name = null;
         var json = context.Request.HasJsonContentType();
-        if (json)
-        {
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
-                email = document.RootElement.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-                name = document.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                return Results.Problem("The body is not JSON such as {\"email\": \"you@example.org\"}.", statusCode: 400);
-            }
-        }
-        else if (context.Request.HasFormContentType)
-        {
-            var form = await context.Request.ReadFormAsync(cancellationToken);
-            email = form["email"];
-            name = form["name"];
-        }
-        else
+        if (!json && !context.Request.HasFormContentType)
         {
             return Results.Problem("Send the form (application/x-www-form-urlencoded) or JSON with an email field.", statusCode: 415);
+        }
+
+        // What the client sent is not a form or JSON object, or is far too big for one: its fault, answered as such, and
+        // logged as a line (not an error with a stack trace: anyone can send it).
+        string? refusal = null;
+        var status = StatusCodes.Status400BadRequest;
+        try
+        {
+            if (json)
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    refusal = "The body is JSON but not an object such as {\"email\": \"you@example.org\"}.";
+                }
+                else
+                {
+                    email = document.RootElement.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                    name = document.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+                }
+            }
+            else
+            {
+                var form = await context.Request.ReadFormAsync(cancellationToken);
+                email = form["email"];
+                name = form["name"];
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            (refusal, status) = ($"The request is larger than {MaxSubscribeBodyBytes / 1024} KB; the form has an address and a name only.", StatusCodes.Status413PayloadTooLarge);
+        }
+        catch (JsonException)
+        {
+            refusal = "The body is not JSON such as {\"email\": \"you@example.org\"}.";
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A multipart body without its boundary, or cut short; a form over the form reader's limits.
+            refusal = "The form could not be read; send it as application/x-www-form-urlencoded or multipart/form-data with an email field.";
+        }
+
+        if (refusal is not null)
+        {
+            SubscribersLog.SubscribeRequestRefused(loggers.CreateLogger(typeof(SubscriptionEndpoints).FullName!), status, refusal);
+            return json
+                ? Results.Problem(refusal, statusCode: status)
+                : Html(Form(urls, site.Value.Title, "", "", refusal.TrimEnd('.')), status);
         }
 
         var outcome = await service.SubscribeAsync(email, name, cancellationToken);
@@ -155,8 +202,11 @@ internal static class SubscriptionEndpoints
 
         return outcome.Accepted
             ? Html(Page("Check your inbox", "<p>Thank you. If the address can receive mail, a link to confirm your subscription is on its way. Click it to start receiving the digest.</p>"))
-            : Html(Form(urls, site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
+            : Html(Form(urls, site.Value.Title, Echo(email, MaxAddressLength), Echo(name, MaxNameLength), outcome.Error), 400);
     }
+
+    /// <summary>A value sent back into the form for correction, or nothing when it is longer than any valid one.</summary>
+    private static string Echo(string? value, int maxLength) => value is { } text && text.Length <= maxLength ? text : "";
 
     private static IResult Html(string html, int status = 200) => PageHeaders.PublicPage(html, status);
 
@@ -177,9 +227,9 @@ internal static class SubscriptionEndpoints
             {message}
             <form method="post" action="{SiteLink(urls, "/subscribe")}">
               <label for="email">Email address</label>
-              <input id="email" name="email" type="email" autocomplete="email" required value="{WebUtility.HtmlEncode(email)}">
+              <input id="email" name="email" type="email" autocomplete="email" required maxlength="{MaxAddressLength}" value="{WebUtility.HtmlEncode(email)}">
               <label for="name">Name (optional)</label>
-              <input id="name" name="name" type="text" autocomplete="name" value="{WebUtility.HtmlEncode(name)}">
+              <input id="name" name="name" type="text" autocomplete="name" maxlength="{MaxNameLength}" value="{WebUtility.HtmlEncode(name)}">
               <button type="submit">Subscribe</button>
             </form>
             """);

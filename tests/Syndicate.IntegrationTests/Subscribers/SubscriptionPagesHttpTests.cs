@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using AngleSharp.Html.Parser;
+using Microsoft.Extensions.Logging;
 using Syndicate.IntegrationTests.Infrastructure;
 using Syndicate.Subscribers;
 
@@ -8,7 +10,8 @@ namespace Syndicate.IntegrationTests.Subscribers;
 
 /// <summary>
 /// The public pages as HTTP sees them, over Kestrel with the real host: the security headers of every HTML answer
-/// (and no-store where a page is for one person), and HEAD like GET without a body and without a change.
+/// (and no-store where a page is for one person), HEAD like GET without a body and without a change, and POST
+/// /subscribe answering a client's garbage with 400 or 413, never 500.
 /// </summary>
 public sealed class SubscriptionPagesHttpTests : IDisposable
 {
@@ -137,6 +140,67 @@ public sealed class SubscriptionPagesHttpTests : IDisposable
             Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
             Assert.Equal(allowed, response.Content.Headers.Allow.Order(StringComparer.Ordinal));
         }
+    }
+
+    public static TheoryData<string, string, string, HttpStatusCode> Garbage() => new()
+    {
+        { "JSON array", "application/json", "[1]", HttpStatusCode.BadRequest },
+        { "JSON null", "application/json", "null", HttpStatusCode.BadRequest },
+        { "JSON string", "application/json", "\"ann@example.org\"", HttpStatusCode.BadRequest },
+        { "JSON number", "application/json", "42", HttpStatusCode.BadRequest },
+        { "multipart without a boundary", "multipart/form-data", "x", HttpStatusCode.BadRequest },
+        { "multipart that is not", "multipart/form-data; boundary=zz", "garbage", HttpStatusCode.BadRequest },
+        { "multipart cut short", "multipart/form-data; boundary=zz", "--zz\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nann@exa", HttpStatusCode.BadRequest },
+        { "form over 16 KB", "application/x-www-form-urlencoded", "email=" + new string('a', 20_000) + "@example.org", HttpStatusCode.RequestEntityTooLarge },
+        { "JSON over 16 KB", "application/json", "{\"email\": \"" + new string('a', 20_000) + "@example.org\"}", HttpStatusCode.RequestEntityTooLarge },
+    };
+
+    [Theory]
+    [MemberData(nameof(Garbage))]
+    public async Task PostSubscribe_Garbage_400Or413WithAMessage_NeverAnErrorInTheLog(string what, string contentType, string body, HttpStatusCode expected)
+    {
+        await using var service = await _site.StartAsync();
+
+        using var response = await service.SendAsync(HttpMethod.Post, "/subscribe", request =>
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        });
+
+        var text = await response.Content.ReadAsStringAsync(Cancel);
+        Assert.True(expected == response.StatusCode, $"{what}: {(int)response.StatusCode} {text}");
+        if (contentType == "application/json")
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var problem = System.Text.Json.JsonDocument.Parse(text);
+            Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("detail").GetString()));
+        }
+        else
+        {
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("role=\"alert\"", text, StringComparison.Ordinal);
+        }
+
+        Assert.True(text.Length < 10_000, $"{what}: the answer is {text.Length} characters");
+        Assert.Equal(0, _site.RowCount());
+        Assert.DoesNotContain(service.Logs.Entries, entry => entry.Level >= LogLevel.Error);
+        Assert.Equal(LogLevel.Debug, Assert.Single(service.Logs.WithId(3013)).Level);
+    }
+
+    [Fact]
+    public async Task PostSubscribe_AddressLongerThan254_NotEchoedIntoTheForm()
+    {
+        await using var service = await _site.StartAsync();
+        var address = new string('a', 300) + "@example.org";
+
+        using var response = await PostFormAsync(service, address, "Ann");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var page = await response.Content.ReadAsStringAsync(Cancel);
+        var form = new HtmlParser().ParseDocument(page).Forms.Single();
+        Assert.Equal("", form.QuerySelector("input[name=email]")!.GetAttribute("value"));
+        Assert.Equal("Ann", form.QuerySelector("input[name=name]")!.GetAttribute("value"));
+        Assert.DoesNotContain(new string('a', 101), page, StringComparison.Ordinal);
     }
 
     /// <summary>The headers of a public HTML page; <paramref name="origin"/> is Site:BaseUrl's, where the pages' forms post.</summary>
