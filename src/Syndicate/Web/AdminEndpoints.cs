@@ -32,12 +32,18 @@ internal static class AdminEndpoints
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminOperations>();
+        services.AddSingleton<AdminKeyFilter>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
-        var admin = routes.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>().DisableAntiforgery();
+        // One filter for the whole group (AddEndpointFilter<T> would make one per endpoint).
+        var admin = routes.MapGroup("/admin").AddEndpointFilterFactory((factory, next) =>
+        {
+            var filter = factory.ApplicationServices.GetRequiredService<AdminKeyFilter>();
+            return invocation => filter.InvokeAsync(invocation, next);
+        }).DisableAntiforgery();
         admin.MapGet("/ui", () => AdminUi.Page()).WithMetadata(new AdminPage());
         admin.MapGet("/ui/digests", async (DigestService digests, CancellationToken cancellationToken) =>
             Results.Content(AdminUi.DigestRows(await digests.ListAsync(cancellationToken)), "text/html; charset=utf-8"));
