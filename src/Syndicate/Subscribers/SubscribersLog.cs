@@ -42,4 +42,7 @@ internal static partial class SubscribersLog
 
     [LoggerMessage(3012, LogLevel.Warning, "{Count} queued confirmation mails were not sent before the service stopped; those subscribers stay pending and may ask again")]
     public static partial void ConfirmationsGivenUp(ILogger logger, int count);
+
+    [LoggerMessage(3013, LogLevel.Debug, "POST /subscribe answered {Status}: {Reason}")]
+    public static partial void SubscribeRequestRefused(ILogger logger, int status, string reason);
 }

@@ -96,37 +96,47 @@ internal sealed class SubscriptionService(
 
     public async Task<LinkOutcome> ConfirmAsync(string token, CancellationToken cancellationToken)
     {
-        if (!tokens.TryRead(token, TokenPurpose.Confirm, out var id, out var issuedAt))
+        var (outcome, subscriber, now) = await ReadConfirmLinkAsync(token, cancellationToken);
+        if (outcome == LinkOutcome.Done && subscriber!.Status != SubscriberStatus.Active)
         {
-            return LinkOutcome.Invalid;
+            await store.SetStatusAsync(subscriber.Id, SubscriberStatus.Active, now, cancellationToken);
+            SubscribersLog.Confirmed(logger, subscriber.Id);
         }
 
+        return outcome;
+    }
+
+    /// <summary>What following a confirm link would answer, without confirming anything (for HEAD).</summary>
+    public async Task<LinkOutcome> CheckConfirmAsync(string token, CancellationToken cancellationToken) =>
+        (await ReadConfirmLinkAsync(token, cancellationToken)).Outcome;
+
+    private async Task<(LinkOutcome Outcome, Subscriber? Subscriber, DateTimeOffset Now)> ReadConfirmLinkAsync(string token, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
+        if (!tokens.TryRead(token, TokenPurpose.Confirm, out var id, out var issuedAt))
+        {
+            return (LinkOutcome.Invalid, null, now);
+        }
+
         if (now - issuedAt > options.Value.ConfirmLinkLifetime)
         {
-            return LinkOutcome.Expired;
+            return (LinkOutcome.Expired, null, now);
         }
 
         var subscriber = await store.FindAsync(id, cancellationToken);
         if (subscriber is null)
         {
-            return LinkOutcome.Invalid;
+            return (LinkOutcome.Invalid, null, now);
         }
 
         // A confirm link from before an unsubscribe does not bring the address back, also not once someone asked
         // again through the form (the record stays unsubscribed, with its time): only a link issued after it left does.
         if (subscriber.UnsubscribedAt is { } left && left >= issuedAt)
         {
-            return LinkOutcome.Invalid;
+            return (LinkOutcome.Invalid, subscriber, now);
         }
 
-        if (subscriber.Status != SubscriberStatus.Active)
-        {
-            await store.SetStatusAsync(id, SubscriberStatus.Active, now, cancellationToken);
-            SubscribersLog.Confirmed(logger, id);
-        }
-
-        return LinkOutcome.Done;
+        return (LinkOutcome.Done, subscriber, now);
     }
 
     public async Task<LinkOutcome> UnsubscribeAsync(string token, CancellationToken cancellationToken)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
+using Syndicate.Site;
 using Syndicate.Status;
 using Syndicate.Storage;
 using Syndicate.Subscribers;
@@ -32,13 +33,19 @@ internal static class AdminEndpoints
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminOperations>();
+        services.AddSingleton<AdminKeyFilter>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
-        var admin = routes.MapGroup("/admin").AddEndpointFilter<AdminKeyFilter>().DisableAntiforgery();
-        admin.MapGet("/ui", () => AdminUi.Page()).WithMetadata(new AdminPage());
+        // One filter for the whole group (AddEndpointFilter<T> would make one per endpoint).
+        var admin = routes.MapGroup("/admin").AddEndpointFilterFactory((factory, next) =>
+        {
+            var filter = factory.ApplicationServices.GetRequiredService<AdminKeyFilter>();
+            return invocation => filter.InvokeAsync(invocation, next);
+        }).DisableAntiforgery();
+        admin.MapGet("/ui", (SiteUrls urls) => AdminUi.Page(AdminPath(urls))).WithMetadata(new AdminPage());
         admin.MapGet("/ui/digests", async (DigestService digests, CancellationToken cancellationToken) =>
             Results.Content(AdminUi.DigestRows(await digests.ListAsync(cancellationToken)), "text/html; charset=utf-8"));
 
@@ -69,9 +76,16 @@ internal static class AdminEndpoints
             AllowedMethods(endpoints, constraints, context) is { Length: > 0 } allowed
                 ? NotAllowed(context, allowed)
                 : Problem(StatusCodes.Status404NotFound, $"There is no admin endpoint /admin/{rest}."));
-        admin.Map("/", () => Results.Redirect("/admin/ui")).WithMetadata(new AdminPage());
+        admin.Map("/", (SiteUrls urls) => Results.Redirect(AdminPath(urls, "/ui"))).WithMetadata(new AdminPage());
         return routes;
     }
+
+    /// <summary>
+    /// An admin address as the browser reaches it: under the path of Site:BaseUrl, as the public pages' links are
+    /// (SubscriptionEndpoints.SiteLink), so a site at https://example.org/blog/ behind a proxy that takes /blog off has
+    /// its admin page, redirect and Location headers at /blog/admin/...; root-relative, whatever host the operator uses.
+    /// </summary>
+    internal static string AdminPath(SiteUrls urls, string path = "") => urls.BaseUri.AbsolutePath.TrimEnd('/') + "/admin" + path;
 
     private static async Task<IResult> ShowDigestAsync(long id, DigestService digests, DigestResender resender, CancellationToken cancellationToken)
     {
@@ -93,18 +107,18 @@ internal static class AdminEndpoints
         });
     }
 
-    private static AcceptedAt SendNow(DigestService digests, AdminOperations operations)
+    private static AcceptedAt SendNow(DigestService digests, AdminOperations operations, SiteUrls urls)
     {
         var operation = operations.Start("send-now", null, async (operation, cancellationToken) =>
         {
             var run = await digests.SendNowAsync("admin", new Progress(operation), cancellationToken);
-            return new { run.DigestId, run.Outcome, run.Sent, run.Failed, run.Skipped, run.Pending, digest = DigestLocation(run.DigestId) };
+            return new { run.DigestId, run.Outcome, run.Sent, run.Failed, run.Skipped, run.Pending, digest = DigestLocation(urls, run.DigestId) };
         });
-        return Accepted(operation);
+        return Accepted(operation, urls);
     }
 
     private static async Task<IResult> ResendAsync(long id, HttpContext context, DigestService digests, DigestResender resender,
-        AdminOperations operations, CancellationToken cancellationToken)
+        AdminOperations operations, SiteUrls urls, CancellationToken cancellationToken)
     {
         var body = await ReadJsonAsync(context.Request, cancellationToken);
         if (body.Problem is { } problem)
@@ -149,7 +163,7 @@ internal static class AdminEndpoints
         var key = "resend:" + requestId;
         if (!dryRun && operations.FindRunning(key) is { } running)
         {
-            return Accepted(running, requestId);
+            return Accepted(running, urls, requestId);
         }
 
         // A dry run first answers refusals (400) and repeats (200) now instead of in an operation to poll.
@@ -172,9 +186,9 @@ internal static class AdminEndpoints
                 throw new InvalidOperationException($"Not resent: {late}.");
             }
 
-            return new { requestId, repeated = outcome.Repeated, resendId = outcome.ResendId, recipients = outcome.Recipients, digest = DigestLocation(id) };
+            return new { requestId, repeated = outcome.Repeated, resendId = outcome.ResendId, recipients = outcome.Recipients, digest = DigestLocation(urls, id) };
         });
-        return Accepted(operation, requestId);
+        return Accepted(operation, urls, requestId);
     }
 
     private static async Task<IResult> PreviewAsync(string? format, DigestPreview preview, CancellationToken cancellationToken)
@@ -252,7 +266,7 @@ internal static class AdminEndpoints
     }
 
     private static async Task<IResult> ImportAsync(HttpContext context, string? confirmed, SubscriberCsv csv, AdminOperations operations,
-        CancellationToken cancellationToken)
+        SiteUrls urls, CancellationToken cancellationToken)
     {
         if (!bool.TryParse(confirmed ?? "false", out var active))
         {
@@ -300,7 +314,7 @@ internal static class AdminEndpoints
                 File.Delete(file);
             }
         });
-        return Accepted(operation);
+        return Accepted(operation, urls);
     }
 
     /// <summary>
@@ -367,11 +381,14 @@ internal static class AdminEndpoints
         invalid = report.Invalid.Select(i => new { line = i.Line, reason = i.Reason }),
     };
 
-    private static string? DigestLocation(long? id) => id is null ? null : $"/admin/digests/{id}";
+    private static string? DigestLocation(SiteUrls urls, long? id) => id is null ? null : AdminPath(urls, $"/digests/{id}");
 
-    private static AcceptedAt Accepted(AdminOperation operation, string? requestId = null) =>
-        new AcceptedAt(operation.Location, Results.Json(new { operation = operation.Id, kind = operation.Kind, location = operation.Location, requestId },
+    private static AcceptedAt Accepted(AdminOperation operation, SiteUrls urls, string? requestId = null)
+    {
+        var location = AdminPath(urls, "/operations/" + operation.Id);
+        return new AcceptedAt(location, Results.Json(new { operation = operation.Id, kind = operation.Kind, location, requestId },
             statusCode: StatusCodes.Status202Accepted));
+    }
 
     private static IResult NoDigest(long id) => Problem(StatusCodes.Status404NotFound, $"There is no digest {id}; GET /admin/digests lists them.");
 

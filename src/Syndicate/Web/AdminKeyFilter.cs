@@ -11,13 +11,39 @@ namespace Syndicate.Web;
 /// 401 unless the request carries <c>Authorization: Bearer KEY</c>, compared in constant time. The page at
 /// /admin/ui carries <see cref="AdminPage"/> and is served without the header: it holds no data, and the key is
 /// typed into it. It is also the edge of an admin request: a failure is logged once and answered as a problem.
+/// One instance serves every admin endpoint (a singleton), so what it remembers holds for all of them.
 /// </summary>
 internal sealed class AdminKeyFilter(IOptionsMonitor<AdminOptions> options, ILogger<AdminKeyFilter> logger) : IEndpointFilter
 {
+    /// <summary>The validation failure of Admin:ApiKey last logged, so a bad key reloaded from appsettings.json is logged once, not per request.</summary>
+    private string? _reported;
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var key = options.CurrentValue.ApiKey;
+        string key;
+        try
+        {
+            key = options.CurrentValue.ApiKey;
+        }
+        catch (OptionsValidationException ex)
+        {
+            // appsettings.json was reloaded with a key the validator refuses: /admin is closed until it is fixed. The
+            // validator's sentences never quote the key.
+            if (Interlocked.Exchange(ref _reported, ex.Message) != ex.Message)
+            {
+                AdminLog.KeyInvalid(logger, ex.Message);
+            }
+
+            return Results.Problem($"The admin API is unavailable until Admin:ApiKey is fixed in the configuration: {ex.Message}",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (Interlocked.Exchange(ref _reported, null) is not null)
+        {
+            AdminLog.KeyValidAgain(logger);
+        }
+
         if (key.Length == 0)
         {
             return Results.Problem("Not found.", statusCode: StatusCodes.Status404NotFound);
@@ -85,4 +111,10 @@ internal static partial class AdminLog
 
     [LoggerMessage(6105, LogLevel.Error, "Admin operation {OperationId} ({Kind}) failed: {Reason}")]
     public static partial void OperationFailed(ILogger logger, Exception exception, string operationId, string kind, string reason);
+
+    [LoggerMessage(6106, LogLevel.Error, "The admin API answers 503 until Admin:ApiKey is fixed in the configuration: {Reason}")]
+    public static partial void KeyInvalid(ILogger logger, string reason);
+
+    [LoggerMessage(6107, LogLevel.Information, "Admin:ApiKey is valid again; the admin API answers again")]
+    public static partial void KeyValidAgain(ILogger logger);
 }

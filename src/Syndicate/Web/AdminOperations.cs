@@ -110,8 +110,6 @@ internal sealed class AdminOperation(string id, string kind, DateTimeOffset star
 
     public DateTimeOffset StartedAt { get; } = startedAt;
 
-    public string Location => "/admin/operations/" + Id;
-
     public AdminOperationState State
     {
         get

@@ -15,7 +15,8 @@ namespace Syndicate.Web;
 /// </summary>
 internal static class AdminUi
 {
-    public static IResult Page() => new PageResult();
+    /// <param name="adminPath">Where the browser reaches /admin (AdminEndpoints.AdminPath): the script's requests go under it.</param>
+    public static IResult Page(string adminPath) => new PageResult(adminPath);
 
     /// <summary>The digests as table rows, each with a bar of sent, failed, skipped and pending deliveries.</summary>
     public static string DigestRows(IReadOnlyList<DigestSummary> digests)
@@ -55,23 +56,21 @@ internal static class AdminUi
 
     private static string E(string value) => WebUtility.HtmlEncode(value);
 
-    private sealed class PageResult : IResult
+    private sealed class PageResult(string adminPath) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
             var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-            var headers = httpContext.Response.Headers;
             // Inline styles stay allowed: the digest preview shown in the sandboxed frame is styled inline (CSS inlined for mail).
-            headers.ContentSecurityPolicy = $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: https:; " +
-                "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-            headers.CacheControl = "no-store";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.XContentTypeOptions = "nosniff";
-            return Results.Content(Html(nonce), "text/html; charset=utf-8").ExecuteAsync(httpContext);
+            PageHeaders.Apply(httpContext.Response,
+                $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; img-src 'self' data: https:; " +
+                "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                noStore: true);
+            return Results.Content(Html(nonce, adminPath), "text/html; charset=utf-8").ExecuteAsync(httpContext);
         }
     }
 
-    private static string Html(string nonce) => $$"""
+    private static string Html(string nonce, string adminPath) => $$"""
         <!doctype html>
         <html lang="en">
         <head>
@@ -104,7 +103,7 @@ internal static class AdminUi
             }
           </style>
         </head>
-        <body>
+        <body data-admin="{{E(adminPath)}}">
           <section id="login" hidden>
             <h1>Syndicate admin</h1>
             <form id="login-form">
@@ -133,6 +132,8 @@ internal static class AdminUi
           <script nonce="{{nonce}}">
           (() => {
             const keyName = 'syndicate-admin-key';
+            // The API's address as this browser reaches it (under Site:BaseUrl's path, which a proxy may take off).
+            const admin = document.body.dataset.admin;
             const $ = selector => document.querySelector(selector);
             const key = () => sessionStorage.getItem(keyName);
             const say = text => { $('#message').textContent = text; };
@@ -162,7 +163,7 @@ internal static class AdminUi
             }
 
             async function refresh() {
-              const response = await call('GET', '/admin/ui/digests');
+              const response = await call('GET', admin + '/ui/digests');
               if (response.ok) { $('#digests').innerHTML = await response.text(); } else { say(await problem(response)); }
             }
 
@@ -191,7 +192,7 @@ internal static class AdminUi
             $('#forget').addEventListener('click', () => { sessionStorage.removeItem(keyName); show(); });
             $('#refresh').addEventListener('click', run(refresh));
             $('#preview-button').addEventListener('click', run(async () => {
-              const response = await call('GET', '/admin/preview');
+              const response = await call('GET', admin + '/preview');
               const frame = $('#preview');
               if (response.ok) {
                 frame.srcdoc = await response.text();
@@ -209,7 +210,7 @@ internal static class AdminUi
               button.disabled = true;
               say('Resending digest ' + id + ' to its failed deliveries…');
               const requestId = self.crypto && crypto.randomUUID ? crypto.randomUUID() : undefined;
-              const response = await call('POST', '/admin/digests/' + id + '/resend', { failedOnly: true, requestId });
+              const response = await call('POST', admin + '/digests/' + id + '/resend', { failedOnly: true, requestId });
               if (response.status === 202) {
                 const operation = await poll(response.headers.get('Location'));
                 say(operation.state === 'succeeded'

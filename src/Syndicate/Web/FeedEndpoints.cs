@@ -25,7 +25,7 @@ internal static class FeedEndpoints
         routes.MapMethods("/tags/{tag}/atom.xml", GetAndHead, (string tag, HttpContext context, FeedStore store) => Serve(context, store, $"tags/{tag}/atom.xml"));
         routes.MapMethods("/healthz", GetAndHead, (FeedStore store) =>
             store.Count > 0 ? Results.Text("ok\n", "text/plain; charset=utf-8") : Results.Text("starting\n", "text/plain; charset=utf-8", statusCode: 503));
-        routes.MapMethods("/", GetAndHead, (SiteUrls urls, FeedStore store) => Results.Content(HomePage(urls, store), "text/html; charset=utf-8"));
+        routes.MapMethods("/", GetAndHead, (SiteUrls urls, FeedStore store) => PageHeaders.PublicPage(HomePage(urls, store)));
         return routes;
     }
 

@@ -3,8 +3,10 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Syndicate.Site;
 using Syndicate.Subscribers;
@@ -13,12 +15,26 @@ namespace Syndicate.Web;
 
 /// <summary>
 /// The public subscription pages: the form, double opt-in confirmation and RFC 8058 one-click
-/// unsubscribe. A GET never changes anything (mail link scanners follow every link); the same
-/// answer is given whether or not an address is known.
+/// unsubscribe. A GET never changes anything (mail link scanners follow every link), except the confirm link's
+/// (DESIGN.md: it confirms); a HEAD never changes anything. The same answer is given whether or not an address is known.
+/// Every page carries <see cref="PageHeaders"/>; those with a token in their address, and the answers to POST, are not stored.
 /// </summary>
 internal static class SubscriptionEndpoints
 {
     public const string RateLimitPolicy = "subscribe";
+
+    /// <summary>
+    /// The largest POST /subscribe body read: the form has two short fields (an address is at most 254 characters, a
+    /// name is kept to 200), so anything near this is not the form, and is refused before it is read.
+    /// </summary>
+    public const int MaxSubscribeBodyBytes = 16 * 1024;
+
+    /// <summary>The longest address there is (RFC 5321), and the longest name kept: the form says so, and echoes no more.</summary>
+    private const int MaxAddressLength = 254;
+
+    private const int MaxNameLength = 200;
+
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
     /// The least time an accepted POST /subscribe takes, from the start of the request. Known or not, the answer is the
@@ -59,8 +75,8 @@ internal static class SubscriptionEndpoints
                     return;
                 }
 
-                http.Response.ContentType = "text/html; charset=utf-8";
-                await http.Response.WriteAsync(Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"), token);
+                await PageHeaders.WritePublicPageAsync(http, Page("Too many requests", "<p>Too many requests from your address. Please try again in a minute.</p>"),
+                    StatusCodes.Status429TooManyRequests, noStore: true);
             };
         });
         return services;
@@ -68,62 +84,101 @@ internal static class SubscriptionEndpoints
 
     public static IEndpointRouteBuilder MapSubscriptions(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/subscribe", (IOptions<SiteOptions> site, SiteUrls urls) => Html(Form(urls, site.Value.Title, "", "", null)));
+        // GET and HEAD (RFC 9110 9.1); Kestrel sends no body for HEAD.
+        routes.MapMethods("/subscribe", GetAndHead, (IOptions<SiteOptions> site, SiteUrls urls) => Html(Form(urls, site.Value.Title, "", "", null)));
         routes.MapPost("/subscribe", SubscribeAsync).RequireRateLimiting(RateLimitPolicy).DisableAntiforgery();
-        routes.MapGet("/confirm/{token}", async (string token, SubscriptionService service, SiteUrls urls, CancellationToken cancellationToken) =>
-            await service.ConfirmAsync(token, cancellationToken) switch
+        routes.MapMethods("/confirm/{token}", GetAndHead, async (string token, HttpContext context, SubscriptionService service, SiteUrls urls,
+            CancellationToken cancellationToken) =>
+            // HEAD answers as GET would, and confirms nothing: only the GET a person's click sends does.
+            await (HttpMethods.IsHead(context.Request.Method) ? service.CheckConfirmAsync(token, cancellationToken) : service.ConfirmAsync(token, cancellationToken)) switch
             {
-                LinkOutcome.Done => Html(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
-                LinkOutcome.Expired => Html(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
-                _ => Html(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
+                LinkOutcome.Done => TokenPage(Page("Subscribed", "<p>Thank you: your subscription is confirmed. The next digest will reach you.</p>")),
+                LinkOutcome.Expired => TokenPage(Page("Link expired", $"<p>This confirmation link has expired. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 410),
+                _ => TokenPage(Page("Link not valid", $"<p>This confirmation link is not valid. <a href=\"{SiteLink(urls, "/subscribe")}\">Subscribe again</a> to get a new one.</p>"), 400),
             });
-        routes.MapGet("/unsubscribe/{token}", (string token, SubscriptionService service, SiteUrls urls) =>
+        routes.MapMethods("/unsubscribe/{token}", GetAndHead, (string token, SubscriptionService service, SiteUrls urls) =>
             service.IsUnsubscribeToken(token)
-                ? Html(Page("Unsubscribe", $"""
+                ? TokenPage(Page("Unsubscribe", $"""
                     <p>Do you want to stop receiving these emails?</p>
                     <form method="post" action="{SiteLink(urls, "/unsubscribe/" + Uri.EscapeDataString(token))}">
                       <button type="submit">Unsubscribe</button>
                     </form>
                     """))
-                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400));
+                : TokenPage(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400));
         // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click; the form above posts the same way.
         routes.MapPost("/unsubscribe/{token}", async (string token, SubscriptionService service, CancellationToken cancellationToken) =>
             await service.UnsubscribeAsync(token, cancellationToken) == LinkOutcome.Done
-                ? Html(Page("Unsubscribed", "<p>You are unsubscribed and will receive no further emails.</p>"))
-                : Html(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400))
+                ? TokenPage(Page("Unsubscribed", "<p>You are unsubscribed and will receive no further emails.</p>"))
+                : TokenPage(Page("Link not valid", "<p>This unsubscribe link is not valid.</p>"), 400))
             .DisableAntiforgery();
         return routes;
     }
 
     private static async Task<IResult> SubscribeAsync(HttpContext context, SubscriptionService service, IOptions<SiteOptions> site, SiteUrls urls,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        string? email;
-        string? name;
+        // Every answer to a POST is for its sender only.
+        context.Response.Headers.CacheControl = "no-store";
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = MaxSubscribeBodyBytes;
+        }
+
+        string? email = null;
+        string? name = null;
         var json = context.Request.HasJsonContentType();
-        if (json)
-        {
-            try
-            {
-                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
-                email = document.RootElement.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
-                name = document.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
-            }
-            catch (JsonException)
-            {
-                return Results.Problem("The body is not JSON such as {\"email\": \"you@example.org\"}.", statusCode: 400);
-            }
-        }
-        else if (context.Request.HasFormContentType)
-        {
-            var form = await context.Request.ReadFormAsync(cancellationToken);
-            email = form["email"];
-            name = form["name"];
-        }
-        else
+        if (!json && !context.Request.HasFormContentType)
         {
             return Results.Problem("Send the form (application/x-www-form-urlencoded) or JSON with an email field.", statusCode: 415);
+        }
+
+        // What the client sent is not a form or JSON object, or is far too big for one: its fault, answered as such, and
+        // logged as a line (not an error with a stack trace: anyone can send it).
+        string? refusal = null;
+        var status = StatusCodes.Status400BadRequest;
+        try
+        {
+            if (json)
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: cancellationToken);
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                {
+                    refusal = "The body is JSON but not an object such as {\"email\": \"you@example.org\"}.";
+                }
+                else
+                {
+                    email = document.RootElement.TryGetProperty("email", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+                    name = document.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+                }
+            }
+            else
+            {
+                var form = await context.Request.ReadFormAsync(cancellationToken);
+                email = form["email"];
+                name = form["name"];
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            (refusal, status) = ($"The request is larger than {MaxSubscribeBodyBytes / 1024} KB; the form has an address and a name only.", StatusCodes.Status413PayloadTooLarge);
+        }
+        catch (JsonException)
+        {
+            refusal = "The body is not JSON such as {\"email\": \"you@example.org\"}.";
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // A multipart body without its boundary, or cut short; a form over the form reader's limits.
+            refusal = "The form could not be read; send it as application/x-www-form-urlencoded or multipart/form-data with an email field.";
+        }
+
+        if (refusal is not null)
+        {
+            SubscribersLog.SubscribeRequestRefused(loggers.CreateLogger(typeof(SubscriptionEndpoints).FullName!), status, refusal);
+            return json
+                ? Results.Problem(refusal, statusCode: status)
+                : Html(Form(urls, site.Value.Title, "", "", refusal.TrimEnd('.')), status);
         }
 
         var outcome = await service.SubscribeAsync(email, name, cancellationToken);
@@ -147,10 +202,16 @@ internal static class SubscriptionEndpoints
 
         return outcome.Accepted
             ? Html(Page("Check your inbox", "<p>Thank you. If the address can receive mail, a link to confirm your subscription is on its way. Click it to start receiving the digest.</p>"))
-            : Html(Form(urls, site.Value.Title, email ?? "", name ?? "", outcome.Error), 400);
+            : Html(Form(urls, site.Value.Title, Echo(email, MaxAddressLength), Echo(name, MaxNameLength), outcome.Error), 400);
     }
 
-    private static IResult Html(string html, int status = 200) => Results.Content(html, "text/html; charset=utf-8", statusCode: status);
+    /// <summary>A value sent back into the form for correction, or nothing when it is longer than any valid one.</summary>
+    private static string Echo(string? value, int maxLength) => value is { } text && text.Length <= maxLength ? text : "";
+
+    private static IResult Html(string html, int status = 200) => PageHeaders.PublicPage(html, status);
+
+    /// <summary>A page with a token in its address, or an answer to a POST: for one person, never stored.</summary>
+    private static IResult TokenPage(string html, int status = 200) => PageHeaders.PublicPage(html, status, noStore: true);
 
     /// <summary>
     /// A page's link to one of the service's own addresses, under Site:BaseUrl: a site at https://example.org/blog/ is
@@ -166,9 +227,9 @@ internal static class SubscriptionEndpoints
             {message}
             <form method="post" action="{SiteLink(urls, "/subscribe")}">
               <label for="email">Email address</label>
-              <input id="email" name="email" type="email" autocomplete="email" required value="{WebUtility.HtmlEncode(email)}">
+              <input id="email" name="email" type="email" autocomplete="email" required maxlength="{MaxAddressLength}" value="{WebUtility.HtmlEncode(email)}">
               <label for="name">Name (optional)</label>
-              <input id="name" name="name" type="text" autocomplete="name" value="{WebUtility.HtmlEncode(name)}">
+              <input id="name" name="name" type="text" autocomplete="name" maxlength="{MaxNameLength}" value="{WebUtility.HtmlEncode(name)}">
               <button type="submit">Subscribe</button>
             </form>
             """);

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Syndicate.IntegrationTests.Infrastructure;
 using Syndicate.Web;
 
 namespace Syndicate.IntegrationTests.Admin;
@@ -134,5 +136,56 @@ public sealed class AdminAuthTests
 
         Assert.Contains("Admin:ApiKey is 9 characters long", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("short-key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KeyReloadedInvalid_503ProblemWithTheValidatorsSentence_LoggedOnce_ThenValidAgain()
+    {
+        const string BadKey = "tiny-key";
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(1);
+        WriteKey(site, AdminSite.ApiKey);
+        // The key comes from the site's appsettings.json, as an operator sets it, and is read again when the file changes.
+        await site.StartAsync(settings: settings => settings.Remove("Admin:ApiKey"));
+
+        async Task<HttpStatusCode> StatusAsync()
+        {
+            using var response = await site.GetAsync("/admin/status");
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync());
+        WriteKey(site, BadKey);
+        await Eventually.ValueAsync(StatusAsync, code => code != HttpStatusCode.OK,
+            "the reloaded key to take effect", Eventually.LiveChange);
+
+        foreach (var (path, authorization) in new[] { ("/admin/status", "key"), ("/admin/digests", "Bearer " + BadKey), ("/admin/ui", null), ("/admin/status", null) })
+        {
+            using var response = await site.SendAsync(HttpMethod.Get, path, authorization: authorization);
+            var detail = await AdminSite.ProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+            Assert.Contains("Admin:ApiKey is 8 characters long", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain(BadKey, detail, StringComparison.Ordinal);
+        }
+
+        var logged = Assert.Single(site.Logs.WithId(6106));
+        Assert.Contains("Admin:ApiKey is 8 characters long", logged.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(site.Logs.Entries, entry => entry.Level >= LogLevel.Error && entry.EventId.Id != 6106);
+        Assert.DoesNotContain(site.Logs.Entries, entry => entry.Message.Contains(BadKey, StringComparison.Ordinal));
+
+        // Fixed in the file: /admin answers again, without a restart.
+        WriteKey(site, AdminSite.ApiKey);
+        await Eventually.ValueAsync(StatusAsync, code => code == HttpStatusCode.OK,
+            "the fixed key to take effect", Eventually.LiveChange);
+        Assert.Single(site.Logs.WithId(6106));
+        Assert.Single(site.Logs.WithId(6107));
+    }
+
+    /// <summary>Replaces the site's appsettings.json in one step (a rename), so a reload never reads half a file.</summary>
+    private static void WriteKey(AdminSite site, string key)
+    {
+        var staging = Path.Combine(site.Site.Root, "staging");
+        Directory.CreateDirectory(staging);
+        AppSettingsFile.Write(staging, [new("Admin:ApiKey", key)]);
+        File.Move(Path.Combine(staging, "appsettings.json"), Path.Combine(site.Site.Root, "appsettings.json"), overwrite: true);
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AngleSharp.Html.Parser;
+using Syndicate.IntegrationTests.Infrastructure;
 
 namespace Syndicate.IntegrationTests.Admin;
 
@@ -369,4 +371,44 @@ public sealed class AdminEndpointsTests
 
     private static Task<HttpResponseMessage> Import(AdminSite site, string csv, string query) =>
         site.SendAsync(HttpMethod.Post, "/admin/subscribers/import" + query, new StringContent(csv, Encoding.UTF8, "text/csv"));
+
+    [Fact]
+    public async Task SiteBaseUrlWithAPath_RedirectLocationsAndThePageUseIt()
+    {
+        // Behind a proxy that takes /blog off: the browser's addresses are under /blog, the service sees them without it.
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(2);
+        await site.StartAsync(settings: settings => settings["Site:BaseUrl"] = "https://example.org/blog/");
+
+        using (var noRedirects = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = site.Address })
+        {
+            using var redirect = await noRedirects.GetAsync("/admin", Cancel);
+            Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+            Assert.Equal("/blog/admin/ui", redirect.Headers.Location?.OriginalString);
+        }
+
+        using var accepted = await site.SendAsync(HttpMethod.Post, "/admin/digests");
+        var body = await AdminSite.JsonAsync(accepted, HttpStatusCode.Accepted);
+        var location = accepted.Headers.Location?.OriginalString ?? "";
+        Assert.StartsWith("/blog/admin/operations/", location, StringComparison.Ordinal);
+        Assert.Equal(location, body.GetProperty("location").GetString());
+        var operation = await Eventually.ValueAsync(
+            async () => await AdminSite.JsonAsync(await site.GetAsync(location["/blog".Length..]), HttpStatusCode.OK),
+            op => op.GetProperty("state").GetString() != "running", "the operation to finish", TimeSpan.FromSeconds(30));
+        Assert.Equal("succeeded", operation.GetProperty("state").GetString());
+        var digest = operation.GetProperty("result").GetProperty("digestId").GetInt64();
+        Assert.Equal($"/blog/admin/digests/{digest}", operation.GetProperty("result").GetProperty("digest").GetString());
+
+        using var resend = await site.PostJsonAsync($"/admin/digests/{digest}/resend", new { everyone = true });
+        Assert.StartsWith("/blog/admin/operations/", (await AdminSite.JsonAsync(resend, HttpStatusCode.Accepted)).GetProperty("location").GetString(),
+            StringComparison.Ordinal);
+        Assert.StartsWith("/blog/admin/operations/", resend.Headers.Location?.OriginalString, StringComparison.Ordinal);
+
+        using var page = await site.GetAsync("/admin/ui");
+        var document = new HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal("/blog/admin", document.Body!.GetAttribute("data-admin"));
+        var script = document.QuerySelector("script")!.TextContent;
+        Assert.Contains("document.body.dataset.admin", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("'/admin", script, StringComparison.Ordinal);
+    }
 }

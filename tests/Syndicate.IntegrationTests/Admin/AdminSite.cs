@@ -100,12 +100,17 @@ internal sealed class AdminSite : IAsyncDisposable
         SqliteConnection.ClearAllPools();
     }
 
-    /// <summary>Starts the service; <paramref name="apiKey"/> null leaves Admin:ApiKey empty (/admin off).</summary>
-    public async Task StartAsync(string? apiKey = ApiKey)
+    /// <summary>
+    /// Starts the service; <paramref name="apiKey"/> null leaves Admin:ApiKey empty (/admin off). <paramref name="settings"/>
+    /// changes the settings first (a key removed is read from the site's appsettings.json).
+    /// </summary>
+    public async Task StartAsync(string? apiKey = ApiKey, Action<Dictionary<string, string?>>? settings = null)
     {
+        var values = Settings(apiKey);
+        settings?.Invoke(values);
         var app = SyndicateProgram.CreateService(Site.Root, builder =>
         {
-            builder.Configuration.AddInMemoryCollection(Settings(apiKey));
+            builder.Configuration.AddInMemoryCollection(values);
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(Logs);

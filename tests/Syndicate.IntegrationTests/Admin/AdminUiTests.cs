@@ -79,4 +79,53 @@ public sealed class AdminUiTests
             File.Copy(screenshot, Path.Combine(keep, "admin-ui.png"), overwrite: true);
         }
     }
+
+    [Fact]
+    public async Task Page_BehindAProxyThatTakesTheBaseUrlPathOff_ListsResendsAndPreviews()
+    {
+        if (HeadlessChromium.Missing is { } reason)
+        {
+            Assert.Skip(reason);
+        }
+
+        await using var site = await AdminSite.CreateAsync();
+        await site.SeedAsync(2);
+        var failing = AdminSite.Subscriber(2);
+        site.Server.Reply(failing, 550, "No such user here");
+        await site.StartAsync(settings: settings => settings["Site:BaseUrl"] = "https://example.org/blog/");
+        await using var proxy = await PrefixProxy.StartAsync("/blog", site.Address);
+
+        // A digest with one failed delivery, sent through the proxy as the operator's script would.
+        using var http = new HttpClient { BaseAddress = proxy.Address };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminSite.ApiKey);
+        using (var redirect = await http.GetAsync("/blog/admin", AdminSite.Cancel))
+        {
+            Assert.Equal(HttpStatusCode.OK, redirect.StatusCode);
+            Assert.Equal("/blog/admin/ui", redirect.RequestMessage?.RequestUri?.AbsolutePath);
+        }
+
+        using var accepted = await http.PostAsync("/blog/admin/digests", null, AdminSite.Cancel);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var operation = await Infrastructure.Eventually.ValueAsync(
+            async () => await AdminSite.JsonAsync(await http.GetAsync(accepted.Headers.Location, AdminSite.Cancel), HttpStatusCode.OK),
+            op => op.GetProperty("state").GetString() != "running", "the digest to be sent", TimeSpan.FromSeconds(30));
+        var id = operation.GetProperty("result").GetProperty("digestId").GetInt64();
+        site.Accept(failing);
+        site.Site.WritePost("later.md", "Later news", "2026-01-20");
+        await Infrastructure.Eventually.ValueAsync(async () => (await site.GetAsync("/admin/preview")).StatusCode, s => s == HttpStatusCode.OK,
+            "the new post to reach the preview");
+
+        await using var browser = await HeadlessChromium.StartAsync(site.Site.Root);
+        await browser.NavigateAsync(new Uri(proxy.Address, "/blog/admin/ui").ToString());
+        await browser.WaitForAsync("!document.querySelector('#login').hidden", "the key form");
+        await browser.EvaluateAsync($"document.querySelector('#key').value = '{AdminSite.ApiKey}'; document.querySelector('#login-form').requestSubmit()");
+        await browser.WaitForAsync($"document.querySelector('tr[data-digest=\"{id}\"] .bar') !== null", "the digest row, fetched through the proxy");
+
+        await browser.EvaluateAsync($"document.querySelector('button[data-resend=\"{id}\"]').click()");
+        await browser.WaitForAsync("document.querySelector('#message').textContent.includes('resent to 1 failed address')", "the resend, polled through the proxy");
+        Assert.Equal(new Dictionary<string, int> { [AdminSite.Subscriber(1)] = 1, [failing] = 1 }, site.CopiesByRecipient());
+
+        await browser.EvaluateAsync("document.querySelector('#preview-button').click()");
+        await browser.WaitForAsync("!document.querySelector('#preview').hidden && document.querySelector('#preview').srcdoc.includes('Later news')", "the preview");
+    }
 }
