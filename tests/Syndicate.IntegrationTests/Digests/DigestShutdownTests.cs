@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Syndicate.IntegrationTests.Infrastructure;
+
+namespace Syndicate.IntegrationTests.Digests;
+
+/// <summary>
+/// Stopping while a digest waits for the retry of a 4xx answer: the service (a scheduled digest) ends within seconds, not
+/// after the retry or the host's 30 s shutdown timeout, says once which digest stopped, and the next start sends what was
+/// left exactly once.
+/// </summary>
+public sealed class DigestShutdownTests
+{
+    /// <summary>Event 4012: a digest stopped with the process, to be resumed.</summary>
+    private const int DigestStopped = 4012;
+
+    /// <summary>
+    /// How long a stop may take. On time it takes well under a second here; the bug took the host's whole ShutdownTimeout
+    /// (30 s), and the retry it waited for is ten minutes away. 10 s tells the two apart with room for a loaded 2-core CI machine.
+    /// </summary>
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(10);
+
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Serve_StoppedWhileAScheduledDigestWaitsForARetry_StopsAtOnceAndTheNextStartSendsTheRestOnce()
+    {
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(3);
+        var busy = DigestSite.Address(2);
+        site.Server.Reply(busy, 451, "4.3.0 Mailbox busy, try later");
+        var settings = site.Settings(new Dictionary<string, string?>
+        {
+            // Fires within two seconds of the start.
+            ["Digest:Schedule"] = "0/2 * * * * ?",
+            // Ten minutes: only a stop that ends the wait for the retry ends within the test.
+            ["Digest:RetryDelay"] = "00:10:00",
+        });
+
+        TimeSpan stopTook;
+        await using (var first = await RunningService.StartAsync(site.Site, settings))
+        {
+            await WaitForTheRetryAsync(site, busy);
+            var logged = first.Logs.Entries.Count;
+
+            var stopwatch = Stopwatch.StartNew();
+            await first.StopAsync();
+            stopTook = stopwatch.Elapsed;
+
+            var stopped = Assert.Single(first.Logs.WithId(DigestStopped));
+            Assert.Equal(LogLevel.Information, stopped.Level);
+            Assert.Contains("Digest 1 ", stopped.Message, StringComparison.Ordinal);
+            Assert.Contains("resumed at the next start", stopped.Message, StringComparison.Ordinal);
+            // No warning (Quartz's about a job it gave up waiting for) and no stack trace on the way out.
+            Assert.DoesNotContain(first.Logs.Entries.Skip(logged), entry => entry.Level >= LogLevel.Warning || entry.Exception is not null);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"serve stopped in {stopTook.TotalMilliseconds:0} ms");
+        Assert.True(stopTook < StopLimit, $"serve took {stopTook.TotalSeconds:0.0} s to stop");
+        // Left as the ledger promises: the two sent stay sent, the deferred one waits for its retry, nothing is held by a claim.
+        Assert.Equal(
+            [(DigestSite.Address(1), "sent", 1L), (busy, "pending", 1L), (DigestSite.Address(3), "sent", 1L)],
+            site.Deliveries(1).Select(d => (d.Email, d.Status, d.Attempts)));
+
+        // The next start, once the retry is due (the clock ahead by more than Digest:RetryDelay) and the mailbox takes mail.
+        site.Accept(busy);
+        await using (var second = await RunningService.StartAsync(site.Site, settings, new AheadClock(TimeSpan.FromMinutes(11))))
+        {
+            var finished = await Eventually.ObservedAsync(() => second.Logs.WithId(4003), entries => entries.Count > 0, "digest 1 finished",
+                TimeSpan.FromSeconds(30));
+            Assert.Contains("Digest 1 finished: 3 sent, 0 failed, 0 skipped", Assert.Single(finished).Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(("sent", 2L), site.Deliveries(1).Where(d => d.Email == busy).Select(d => (d.Status, d.Attempts)).Single());
+        Assert.Equal(3, site.Server.Messages.Count);
+        Assert.All(site.CopiesBySubscriber(1).Values, copies => Assert.Equal(1, copies));
+    }
+
+    /// <summary>Until digest 1 has sent to the two others and recorded the 4xx of <paramref name="busy"/> with its retry.</summary>
+    private static async Task WaitForTheRetryAsync(DigestSite site, string busy) =>
+        await Eventually.ValueAsync(() => Task.FromResult(site.Deliveries(1)),
+            rows => rows.Count == 3 && rows.All(row => row.Email == busy ? row is { Status: "pending", Attempts: 1 } : row.Status == "sent"),
+            "two deliveries sent and the busy mailbox's retry planned", TimeSpan.FromSeconds(30));
+
+    /// <summary>The system clock set ahead: the service reads a later time (a retry already due), its timers run in real time.</summary>
+    private sealed class AheadClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + ahead;
+    }
+}
