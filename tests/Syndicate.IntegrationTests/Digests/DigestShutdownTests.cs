@@ -1,13 +1,15 @@
 using System.Diagnostics;
+using Dapper;
 using Microsoft.Extensions.Logging;
 using Syndicate.IntegrationTests.Infrastructure;
+using Syndicate.Storage;
 
 namespace Syndicate.IntegrationTests.Digests;
 
 /// <summary>
-/// Stopping while a digest waits for the retry of a 4xx answer: the service (a scheduled digest) ends within seconds, not
-/// after the retry or the host's 30 s shutdown timeout, says once which digest stopped, and the next start sends what was
-/// left exactly once.
+/// Stopping while a digest waits for the retry of a 4xx answer: the service (a scheduled digest) and <c>digest send-now</c>
+/// end within seconds, not after the retry or the host's 30 s shutdown timeout, say once which digest stopped, and the next
+/// start sends what was left exactly once.
 /// </summary>
 public sealed class DigestShutdownTests
 {
@@ -71,6 +73,57 @@ public sealed class DigestShutdownTests
             Assert.Contains("Digest 1 finished: 3 sent, 0 failed, 0 skipped", Assert.Single(finished).Message, StringComparison.Ordinal);
         }
 
+        Assert.Equal(("sent", 2L), site.Deliveries(1).Where(d => d.Email == busy).Select(d => (d.Status, d.Attempts)).Single());
+        Assert.Equal(3, site.Server.Messages.Count);
+        Assert.All(site.CopiesBySubscriber(1).Values, copies => Assert.Equal(1, copies));
+    }
+
+    [Fact]
+    public async Task SendNow_InterruptedWhileADeliveryWaitsForItsRetry_EndsAtOnceAndTheNextRunSendsTheRestOnce()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Ctrl+C is sent as SIGINT, which Windows does not have.");
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(3);
+        var busy = DigestSite.Address(2);
+        site.Server.Reply(busy, 451, "4.3.0 Mailbox busy, try later");
+        site.WriteAppSettings(new Dictionary<string, string?> { ["Digest:RetryDelay"] = "00:10:00" });
+
+        TimeSpan stopTook;
+        using (var first = site.Start("digest", "send-now"))
+        {
+            await WaitForTheRetryAsync(site, busy);
+
+            var stopwatch = Stopwatch.StartNew();
+            first.Interrupt();
+            var exitCode = await first.WaitAsync(TimeSpan.FromSeconds(60));
+            stopTook = stopwatch.Elapsed;
+
+            TestContext.Current.TestOutputHelper?.WriteLine($"send-now ended {stopTook.TotalMilliseconds:0} ms after SIGINT, exit {exitCode}\n--- stdout\n{first.Output}\n--- stderr\n{first.Error}");
+            // 130: ended by SIGINT, as shells report a command stopped with Ctrl+C; not 0, the digest is not finished.
+            Assert.Equal(130, exitCode);
+            Assert.Contains("Digest 1 stopped before it finished: 2 sent, 1 still to send; `digest send-now` or the service sends the rest.",
+                first.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", first.Output + first.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", first.Output + first.Error, StringComparison.Ordinal);
+        }
+
+        Assert.True(stopTook < StopLimit, $"send-now took {stopTook.TotalSeconds:0.0} s to end after Ctrl+C");
+        Assert.Equal(
+            [(DigestSite.Address(1), "sent", 1L), (busy, "pending", 1L), (DigestSite.Address(3), "sent", 1L)],
+            site.Deliveries(1).Select(d => (d.Email, d.Status, d.Attempts)));
+
+        // The ten minutes pass (a child process's clock cannot be set ahead): the retry is made due, and the mailbox takes mail.
+        await using (var connection = site.Site.Database.Open())
+        {
+            await connection.ExecuteAsync("UPDATE deliveries SET next_attempt_at = @now WHERE status = 'pending'",
+                new { now = DbTime.Text(DateTimeOffset.UtcNow) });
+        }
+
+        site.Accept(busy);
+        var second = await site.RunAsync("digest", "send-now");
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("Digest 1: 3 sent, 0 failed, 0 skipped.", second.Output, StringComparison.Ordinal);
         Assert.Equal(("sent", 2L), site.Deliveries(1).Where(d => d.Email == busy).Select(d => (d.Status, d.Attempts)).Single());
         Assert.Equal(3, site.Server.Messages.Count);
         Assert.All(site.CopiesBySubscriber(1).Values, copies => Assert.Equal(1, copies));
