@@ -85,4 +85,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(6105, LogLevel.Error, "Admin operation {OperationId} ({Kind}) failed: {Reason}")]
     public static partial void OperationFailed(ILogger logger, Exception exception, string operationId, string kind, string reason);
+
+    [LoggerMessage(6106, LogLevel.Information, "Admin operation {OperationId} ({Kind}) stopped with the service; an unfinished digest is resumed at the next start")]
+    public static partial void OperationStopped(ILogger logger, string operationId, string kind);
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Syndicate.IntegrationTests.Infrastructure;
@@ -7,9 +9,9 @@ using Syndicate.Storage;
 namespace Syndicate.IntegrationTests.Digests;
 
 /// <summary>
-/// Stopping while a digest waits for the retry of a 4xx answer: the service (a scheduled digest) and <c>digest send-now</c>
-/// end within seconds, not after the retry or the host's 30 s shutdown timeout, say once which digest stopped, and the next
-/// start sends what was left exactly once.
+/// Stopping while a digest waits for the retry of a 4xx answer: the service (a scheduled digest or an admin send-now) and
+/// <c>digest send-now</c> end within seconds, not after the retry or the host's 30 s shutdown timeout, say once which digest
+/// stopped, and the next start sends what was left exactly once.
 /// </summary>
 public sealed class DigestShutdownTests
 {
@@ -76,6 +78,37 @@ public sealed class DigestShutdownTests
         Assert.Equal(("sent", 2L), site.Deliveries(1).Where(d => d.Email == busy).Select(d => (d.Status, d.Attempts)).Single());
         Assert.Equal(3, site.Server.Messages.Count);
         Assert.All(site.CopiesBySubscriber(1).Values, copies => Assert.Equal(1, copies));
+    }
+
+    [Fact]
+    public async Task Serve_StoppedWhileAnAdminSendNowWaitsForARetry_StopsAtOnceWithoutAnError()
+    {
+        const string ApiKey = "shutdown-test-key-0123456789";
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(3);
+        var busy = DigestSite.Address(2);
+        site.Server.Reply(busy, 451, "4.3.0 Mailbox busy, try later");
+        var settings = site.Settings(new Dictionary<string, string?> { ["Digest:RetryDelay"] = "00:10:00", ["Admin:ApiKey"] = ApiKey });
+
+        await using var service = await RunningService.StartAsync(site.Site, settings);
+        using (var accepted = await service.SendAsync(HttpMethod.Post, "admin/digests",
+            request => request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await WaitForTheRetryAsync(site, busy);
+        var logged = service.Logs.Entries.Count;
+        var stopwatch = Stopwatch.StartNew();
+        await service.StopAsync();
+        var stopTook = stopwatch.Elapsed;
+
+        Assert.True(stopTook < StopLimit, $"serve took {stopTook.TotalSeconds:0.0} s to stop");
+        Assert.Contains("Digest 1 ", Assert.Single(service.Logs.WithId(DigestStopped)).Message, StringComparison.Ordinal);
+        Assert.Single(service.Logs.WithId(6106));
+        // The operation stopped with the service: said once, not an error with the cancellation's stack trace.
+        Assert.DoesNotContain(service.Logs.Entries.Skip(logged), entry => entry.Level >= LogLevel.Warning || entry.Exception is not null);
+        Assert.Equal("pending", site.Deliveries(1).Single(d => d.Email == busy).Status);
     }
 
     [Fact]
