@@ -8,9 +8,12 @@ namespace Syndicate.Cli;
 /// </summary>
 internal static class ConsoleProgress
 {
+    /// <summary>Whether <paramref name="output"/> is a terminal, where the bar is redrawn in place (a line without its end).</summary>
+    public static bool IsTerminal(TextWriter output) => ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+
     public static IProgress<DigestSummary> ForDigests(TextWriter output)
     {
-        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var terminal = IsTerminal(output);
         return new LineProgress<DigestSummary>(s =>
         {
             var done = s.Deliveries - s.Pending;
@@ -33,7 +36,7 @@ internal static class ConsoleProgress
 
     public static IProgress<int> ForRows(TextWriter output)
     {
-        var terminal = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        var terminal = IsTerminal(output);
         return new LineProgress<int>(rows =>
         {
             if (terminal)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
+using Syndicate.Hosting;
 using Syndicate.Posts;
 
 namespace Syndicate.Cli;
@@ -9,6 +10,28 @@ namespace Syndicate.Cli;
 internal static class DigestSendNowCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(services, output, error, cancellationToken);
+        }
+        catch (DigestStoppedException stopped) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM, a retry not yet due included: the sender stopped at once and recorded what it sent. Say what is
+            // left and what sends it, rather than end without a word.
+            var summary = await services.GetRequiredService<DigestService>().FindAsync(stopped.DigestId, CancellationToken.None);
+            if (ConsoleProgress.IsTerminal(output))
+            {
+                await output.WriteLineAsync();
+            }
+
+            await output.WriteLineAsync($"Digest {stopped.DigestId} stopped before it finished: {summary?.Sent} sent, {summary?.Pending} still to send; " +
+                "`digest send-now` or the service sends the rest.");
+            return SyndicateProgram.Interrupted;
+        }
+    }
+
+    private static async Task<int> SendAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         // While the posts are scanned and the digest planned, the other core loads the code that renders a message.
         var messages = services.GetRequiredService<DigestMessages>();

@@ -34,7 +34,11 @@ internal sealed class DigestSender(
     /// <summary>Identifies this process in claims.</summary>
     public string Sender { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
 
-    /// <summary>Sends until no delivery of the digest is pending or claimed; false when this process is already sending it.</summary>
+    /// <summary>
+    /// Sends until no delivery of the digest is pending or claimed; false when this process is already sending it. When
+    /// <paramref name="cancellationToken"/> is cancelled (the process stops), every wait ends at once, a retry not yet due
+    /// included, and it throws <see cref="DigestStoppedException"/> once the outcomes it knows are recorded.
+    /// </summary>
     public async Task<bool> SendAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
     {
         if (!_sending.TryAdd(digestId, 0))
@@ -46,6 +50,13 @@ internal sealed class DigestSender(
         {
             await SendCoreAsync(digestId, progress, cancellationToken);
             return true;
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            // The process stops (Ctrl+C, SIGTERM, the scheduler's shutdown). What was sent is recorded by now (the recorder
+            // flushed in SendCoreAsync); the rest stays pending, or claimed until its lease runs out, for the next start.
+            DigestsLog.Stopped(logger, digestId);
+            throw new DigestStoppedException(digestId, ex, cancellationToken);
         }
         finally
         {
@@ -477,4 +488,11 @@ internal sealed class DigestSender(
             }
         }
     }
+}
+
+/// <summary>A digest's sending stopped with the process before it finished; the next start resumes it.</summary>
+internal sealed class DigestStoppedException(long digestId, OperationCanceledException inner, CancellationToken cancellationToken)
+    : OperationCanceledException($"Sending digest {digestId} stopped before it finished.", inner, cancellationToken)
+{
+    public long DigestId { get; } = digestId;
 }

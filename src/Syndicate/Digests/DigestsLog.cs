@@ -37,4 +37,7 @@ internal static partial class DigestsLog
 
     [LoggerMessage(4011, LogLevel.Warning, "Counting the deliveries of digest {DigestId} for its progress failed; the sending goes on")]
     public static partial void ProgressFailed(ILogger logger, Exception exception, long digestId);
+
+    [LoggerMessage(4012, LogLevel.Information, "Digest {DigestId} stops with the process before it finished; its remaining deliveries are kept and resumed at the next start")]
+    public static partial void Stopped(ILogger logger, long digestId);
 }

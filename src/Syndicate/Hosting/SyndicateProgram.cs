@@ -17,6 +17,15 @@ internal static class SyndicateProgram
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
+    /// <summary>The exit code of a verb stopped by Ctrl+C or SIGTERM (128 + SIGINT, what a shell reports for an interrupted command).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>
+    /// How long a one-shot verb has, after Ctrl+C or SIGTERM, to record what it did and close its connections before the
+    /// process ends anyway (as a kill would: the delivery ledger repeats at most the messages in flight).
+    /// </summary>
+    internal static readonly TimeSpan VerbStopGrace = TimeSpan.FromSeconds(5);
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("Syndicate publishes a folder of Markdown posts as RSS, Atom and JSON feeds and serves them.");
@@ -48,7 +57,12 @@ internal static class SyndicateProgram
             return 2;
         }
 
-        return await parsed.InvokeAsync();
+        // Invoked without a configuration, System.CommandLine leaves Ctrl+C and SIGTERM alone: a one-shot verb was killed on
+        // the spot, its token never cancelled (a send-now lost the outcomes it had not recorded yet). Asked to, it cancels the
+        // token and gives the verb VerbStopGrace to end, then exits. serve leaves the signals to the host, which stops within
+        // its own ShutdownTimeout.
+        var serving = parsed.CommandResult.Command == root || parsed.CommandResult.Command == serve;
+        return await parsed.InvokeAsync(serving ? null : new InvocationConfiguration { ProcessTerminationTimeout = VerbStopGrace });
     }
 
     /// <summary>
@@ -300,6 +314,12 @@ internal static class SyndicateProgram
         catch (OptionsValidationException ex)
         {
             return await ExplainAsync(ex);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM, for a verb with no word of its own about it (send-now has one): said, not a bare exit code.
+            await Console.Error.WriteLineAsync("Stopped before it finished.");
+            return Interrupted;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException or InvalidOperationException)
         {

@@ -70,6 +70,12 @@ internal static class SchedulingServices
                 {
                     scheduler.InstanceId = InstanceId;
                 }
+
+                // Quartz cancels a running job's token at shutdown only when told to (the default is Never). Without it a
+                // digest waiting for a 4xx retry (Digest:RetryDelay, doubling) kept the stop waiting until the host's 30 s
+                // ShutdownTimeout ran out, and Quartz warned that it gave up. Asked to stop, the digest gives up the messages
+                // in flight, records the outcomes it knows and ends; the rest stays in the ledger for the next start (DigestResumer).
+                scheduler.ShutdownJobInterruption = ShutdownJobInterruption.WhenWaitingForJobs;
             });
             quartz.UsePersistentStore(store =>
             {
@@ -102,7 +108,8 @@ internal static class SchedulingServices
             });
         });
 
-        // Shutdown waits for a digest still sending, so no delivery is cut off mid-batch by a stop.
+        // Shutdown asks a digest still sending to stop (above) and waits for it to record what it sent, so the store
+        // is not closed under it and no outcome already known is lost.
         services.AddQuartzHostedService(hosted => hosted.WaitForJobsToComplete = true);
         return services;
     }

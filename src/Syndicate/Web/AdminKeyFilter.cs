@@ -117,4 +117,7 @@ internal static partial class AdminLog
 
     [LoggerMessage(6107, LogLevel.Information, "Admin:ApiKey is valid again; the admin API answers again")]
     public static partial void KeyValidAgain(ILogger logger);
+
+    [LoggerMessage(6108, LogLevel.Information, "Admin operation {OperationId} ({Kind}) stopped with the service; an unfinished digest is resumed at the next start")]
+    public static partial void OperationStopped(ILogger logger, string operationId, string kind);
 }

@@ -63,13 +63,16 @@ internal sealed class AdminOperations(IHostApplicationLifetime lifetime, TimePro
             operation.Finish(AdminOperationState.Succeeded, result, null, time.GetUtcNow());
             AdminLog.OperationFinished(logger, operation.Id, operation.Kind);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The service stops (Ctrl+C, SIGTERM): not a failure worth an error and a stack trace. The digest said so itself (4012).
+            operation.Finish(AdminOperationState.Failed, null, "the service stopped; an unfinished digest is resumed at the next start", time.GetUtcNow());
+            AdminLog.OperationStopped(logger, operation.Id, operation.Kind);
+        }
         catch (Exception ex)
         {
-            var reason = ex is OperationCanceledException && stopping.IsCancellationRequested
-                ? "the service stopped; an unfinished digest is resumed at the next start"
-                : ex.Message;
-            operation.Finish(AdminOperationState.Failed, null, reason, time.GetUtcNow());
-            AdminLog.OperationFailed(logger, ex, operation.Id, operation.Kind, reason);
+            operation.Finish(AdminOperationState.Failed, null, ex.Message, time.GetUtcNow());
+            AdminLog.OperationFailed(logger, ex, operation.Id, operation.Kind, ex.Message);
         }
     }
 

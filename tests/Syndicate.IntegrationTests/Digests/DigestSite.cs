@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
@@ -234,6 +235,16 @@ internal sealed class ChildProcess : IDisposable
         return child;
     }
 
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does; the process decides how it ends (Linux and macOS only).</summary>
+    public void Interrupt()
+    {
+        const int SigInt = 2;
+        if (Kill(_process.Id, SigInt) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>Ends the process and everything it started at once, as a power cut or kill -9 would.</summary>
     public async Task KillAsync()
     {
@@ -258,6 +269,10 @@ internal sealed class ChildProcess : IDisposable
         _process.WaitForExit();
         return _process.ExitCode;
     }
+
+    // DllImport rather than LibraryImport, whose generated code needs unsafe blocks in the test project.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     public void Dispose()
     {

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Syndicate.IntegrationTests.Infrastructure;
 
-/// <summary>One log line as the service wrote it.</summary>
-internal sealed record LogEntry(string Category, EventId EventId, LogLevel Level, string Message)
+/// <summary>One log line as the service wrote it, with the exception it carried (a stack trace on the console).</summary>
+internal sealed record LogEntry(string Category, EventId EventId, LogLevel Level, string Message, Exception? Exception = null)
 {
-    public override string ToString() => $"{Level} {Category}[{EventId.Id}] {Message}";
+    public override string ToString() => $"{Level} {Category}[{EventId.Id}] {Message}{(Exception is null ? "" : "\n" + Exception)}";
 }
 
 /// <summary>Records every log line of a host, so a test can assert on event ids and messages.</summary>
@@ -34,6 +34,6 @@ internal sealed class LogRecorder : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue(new LogEntry(category, eventId, logLevel, formatter(state, exception)));
+            entries.Enqueue(new LogEntry(category, eventId, logLevel, formatter(state, exception), exception));
     }
 }

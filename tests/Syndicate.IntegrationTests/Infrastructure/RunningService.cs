@@ -17,6 +17,7 @@ namespace Syndicate.IntegrationTests.Infrastructure;
 internal sealed class RunningService : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private bool _stopped;
 
     private RunningService(WebApplication app, HttpClient client, LogRecorder logs, Uri address)
     {
@@ -121,6 +122,13 @@ internal sealed class RunningService : IAsyncDisposable
         return response.StatusCode == HttpStatusCode.OK ? response.Headers.ETag?.ToString() : null;
     }
 
+    /// <summary>Stops the service as SIGTERM or Ctrl+C does: the host's own shutdown, within its ShutdownTimeout.</summary>
+    public async Task StopAsync()
+    {
+        _stopped = true;
+        await _app.StopAsync(CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // The service's log goes to the test's output, which the runner shows when the test fails.
@@ -133,7 +141,11 @@ internal sealed class RunningService : IAsyncDisposable
         }
 
         Client.Dispose();
-        await _app.StopAsync(CancellationToken.None);
+        if (!_stopped)
+        {
+            await _app.StopAsync(CancellationToken.None);
+        }
+
         await _app.DisposeAsync();
     }
 }
