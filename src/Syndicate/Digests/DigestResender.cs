@@ -39,6 +39,15 @@ internal sealed class DigestResender(
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.IsPostgres)
+        {
+            // Resends of one digest plan one at a time, whatever their request ids (two tabs, two operators, two nodes).
+            // SQLite begins IMMEDIATE, which takes the file's write lock; on PostgreSQL (READ COMMITTED) two planners
+            // would both read the same failed rows, so the digest's row is locked until the commit, and the next
+            // planner's queries (new statements) see the pending copies the first one recorded.
+            await connection.ExecuteAsync("SELECT id FROM digests WHERE id = @digestId FOR UPDATE", new { digestId = request.DigestId }, transaction);
+        }
+
         var earlier = await connection.QuerySingleOrDefaultAsync<EarlierResend>(
             "SELECT id AS Id, digest_id AS DigestId FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId }, transaction);
         if (earlier is { } usedElsewhere && usedElsewhere.DigestId != request.DigestId)
@@ -115,7 +124,7 @@ internal sealed class DigestResender(
         }
 
         var now = DbTime.Text(time.GetUtcNow());
-        // The same request on another node at the same moment: PostgreSQL makes this insert wait for the
+        // The same request id on another digest at the same moment: PostgreSQL makes this insert wait for the
         // other's commit, then insert nothing, so the request is recorded, and its copies sent, once.
         var inserted = await connection.ExecuteScalarAsync<long?>(
             """
