@@ -48,6 +48,15 @@ internal static class DigestResendCommand
             return 0;
         }
 
+        if (outcome.Recipients.Count == 0)
+        {
+            var nobody = mode == ResendMode.FailedOnly
+                ? "no subscriber still active has a failed delivery of it"
+                : "none of its subscribers is still active";
+            await output.WriteLineAsync($"Nothing to resend for digest {digestId}: {nobody}; nothing was recorded.");
+            return 0;
+        }
+
         var summary = await services.GetRequiredService<DigestService>().FindAsync(digestId, cancellationToken);
         await output.WriteLineAsync($"Resend {outcome.ResendId} of digest {digestId}: {Counted.Of(outcome.Recipients.Count, "copy", "copies")} queued; " +
             $"the digest now stands at {summary?.Sent} sent, {summary?.Failed} failed, {summary?.Pending} pending.");

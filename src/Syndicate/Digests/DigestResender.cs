@@ -118,8 +118,9 @@ internal sealed class DigestResender(
                 break;
         }
 
-        if (request.DryRun)
+        if (request.DryRun || recipients.Count == 0)
         {
+            // Nobody to send to is not a resend: nothing is recorded, so the digest's history holds no empty resends.
             return new ResendOutcome(null, null, recipients.Select(r => r.Email).ToList(), Repeated: false);
         }
 
@@ -162,11 +163,8 @@ internal sealed class DigestResender(
                 new { digestId = request.DigestId, id, resendId, forced = forced ? 1 : 0, now }, transaction);
         }
 
-        if (recipients.Count > 0)
-        {
-            await connection.ExecuteAsync("UPDATE digests SET status = 'sending', finished_at = NULL WHERE id = @digestId",
-                new { digestId = request.DigestId }, transaction);
-        }
+        await connection.ExecuteAsync("UPDATE digests SET status = 'sending', finished_at = NULL WHERE id = @digestId",
+            new { digestId = request.DigestId }, transaction);
 
         await transaction.CommitAsync(cancellationToken);
         ResendLog.Recorded(logger, request.DigestId, resendId, ModeText(request.Mode), recipients.Count, request.RequestedBy);
@@ -201,7 +199,10 @@ internal enum ResendMode
 /// <summary>A resend as asked: of which digest, how, by whom, under which request id.</summary>
 internal sealed record ResendRequest(long DigestId, ResendMode Mode, string? Email, bool Force, bool DryRun, string RequestId, string RequestedBy);
 
-/// <summary>The answer: refused (with the reason), a repeat of an earlier request, or the addresses that get a copy.</summary>
+/// <summary>
+/// The answer: refused (with the reason), a repeat of an earlier request, or the addresses that get a copy. No refusal,
+/// no repeat and no recipients: there was nobody to send to, and nothing was recorded (<see cref="ResendId"/> is null).
+/// </summary>
 internal sealed record ResendOutcome(string? Refusal, long? ResendId, IReadOnlyList<string> Recipients, bool Repeated)
 {
     public static ResendOutcome Refused(string reason) => new(reason, null, [], false);

@@ -159,7 +159,8 @@ internal static class AdminEndpoints
             return Problem(StatusCodes.Status400BadRequest, $"Not resent: {refusal}.");
         }
 
-        if (plan.Repeated || dryRun)
+        // A repeat, a dry run, or nobody to send to (nothing recorded): answered now, with no operation to poll.
+        if (plan.Repeated || dryRun || plan.Recipients.Count == 0)
         {
             return Results.Json(new { requestId, repeated = plan.Repeated, resendId = plan.ResendId, recipients = plan.Recipients, dryRun });
         }

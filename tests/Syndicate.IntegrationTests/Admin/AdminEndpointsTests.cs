@@ -274,6 +274,15 @@ public sealed class AdminEndpointsTests
         Assert.True((await AdminSite.JsonAsync(byHeader, HttpStatusCode.OK)).GetProperty("repeated").GetBoolean());
         Assert.Equal(5, site.Server.Messages.Count);
         Assert.Single((await AdminSite.JsonAsync(await site.GetAsync($"/admin/digests/{id}"), HttpStatusCode.OK)).GetProperty("resends").EnumerateArray());
+
+        // A new request with nobody left to send to: answered at once (no operation), nothing recorded.
+        var nothing = await AdminSite.JsonAsync(
+            await site.PostJsonAsync($"/admin/digests/{id}/resend", new { failedOnly = true, requestId = "fix-550-2" }), HttpStatusCode.OK);
+        Assert.False(nothing.GetProperty("repeated").GetBoolean());
+        Assert.Empty(nothing.GetProperty("recipients").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, nothing.GetProperty("resendId").ValueKind);
+        Assert.Equal(5, site.Server.Messages.Count);
+        Assert.Single((await AdminSite.JsonAsync(await site.GetAsync($"/admin/digests/{id}"), HttpStatusCode.OK)).GetProperty("resends").EnumerateArray());
     }
 
     [Fact]

@@ -78,6 +78,14 @@ public sealed class DigestResendCommandTests
         var none = await site.RunAsync("digest", "resend", "1", "--failed-only", "--dry-run");
         Assert.True(none.ExitCode == 0, none.ToString());
         Assert.Contains("Would send 0 copies of digest 1:", none.Output, StringComparison.Ordinal);
+
+        // Done for real: nothing to send, so nothing is recorded, and the command says so.
+        var nothing = await site.RunAsync("digest", "resend", "1", "--failed-only");
+        Assert.True(nothing.ExitCode == 0, nothing.ToString());
+        Assert.Equal("Nothing to resend for digest 1: no subscriber still active has a failed delivery of it; nothing was recorded.",
+            nothing.Output.Trim());
+        Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
+        Assert.Equal(23, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM deliveries"));
     }
 
     [Fact]

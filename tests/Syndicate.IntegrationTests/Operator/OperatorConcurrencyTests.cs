@@ -151,7 +151,7 @@ public sealed class OperatorConcurrencyTests
                 exits.Add(await resend.WaitAsync(TimeSpan.FromSeconds(60)));
             }
 
-            Assert.True(exits.TrueForAll(exit => exit is 0 or 1),
+            Assert.True(exits.TrueForAll(exit => exit == 0),
                 string.Join("\n", resends.Select((r, i) => $"--- resend {i + 1}: exit {exits[i]}\n{r.Output}\n{r.Error}")));
         }
         finally
@@ -166,6 +166,11 @@ public sealed class OperatorConcurrencyTests
         Assert.Equal(rejected, copies.Where(c => c.ResendId != 0).Select(c => c.To).Order(StringComparer.Ordinal));
         Assert.Equal(10, copies.Count);
         Assert.Equal(3, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM deliveries WHERE resend_id <> 0"));
+        // One resend recorded; the other four found nobody left to send to and recorded nothing.
+        Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
+        var outputs = resends.Select(r => r.Output).ToList();
+        Assert.Single(outputs, output => output.Contains("3 copies queued", StringComparison.Ordinal));
+        Assert.Equal(4, outputs.Count(output => output.Contains("Nothing to resend for digest 1", StringComparison.Ordinal)));
     }
 
     /// <summary>Each subscriber got the digest's copy once and the resend's copy once; no Message-ID arrived twice.</summary>
