@@ -13,8 +13,36 @@ namespace Syndicate.Digests;
 internal sealed class DigestResender(
     Database database, DigestStore store, DigestSender sender, TimeProvider time, ILogger<DigestResender> logger)
 {
+    /// <summary>The longest request id kept (an id is also the key of a running operation).</summary>
+    public const int MaxRequestIdLength = 200;
+
+    /// <summary>
+    /// What is wrong with a request as asked, whatever the data (a usage mistake: the CLI exits 2, the API answers 400), or
+    /// null. The one rule for every caller; <see cref="ResendAsync"/> refuses the same requests.
+    /// </summary>
+    public static ResendOutcome? Check(ResendRequest request)
+    {
+        if (request.RequestId.Length is 0 or > MaxRequestIdLength)
+        {
+            return ResendOutcome.Refused($"a request id is 1 to {MaxRequestIdLength} characters", ResendRefusal.RequestId);
+        }
+
+        if (request.Force && request.Mode != ResendMode.To)
+        {
+            return ResendOutcome.Refused("force applies only to a resend to one address, which it lets reach an address still pending",
+                ResendRefusal.ForceWithoutAddress);
+        }
+
+        return null;
+    }
+
     public async Task<ResendOutcome> ResendAsync(ResendRequest request, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
     {
+        if (Check(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var plan = await PlanAsync(request, cancellationToken);
         if (plan.Refusal is not null || request.DryRun)
         {
@@ -98,7 +126,7 @@ internal sealed class DigestResender(
                     "SELECT id, email, status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
                 if (row is null)
                 {
-                    return ResendOutcome.Refused($"{address} is not a subscriber; add it first with `subscribers add {address}`");
+                    return ResendOutcome.Refused($"{address} is not a subscriber", ResendRefusal.NotSubscriber, address);
                 }
 
                 // An unsubscribed address receives nothing more, whoever asks: it comes back only by subscribing again.
@@ -110,7 +138,7 @@ internal sealed class DigestResender(
 
                 if (row.Value.Status != "active" && !request.Force)
                 {
-                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}; add --force to send it a copy anyway");
+                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}", ResendRefusal.NeedsForce, row.Value.Email);
                 }
 
                 forced = row.Value.Status != "active";
@@ -205,7 +233,25 @@ internal sealed record ResendRequest(long DigestId, ResendMode Mode, string? Ema
 /// </summary>
 internal sealed record ResendOutcome(string? Refusal, long? ResendId, IReadOnlyList<string> Recipients, bool Repeated)
 {
-    public static ResendOutcome Refused(string reason) => new(reason, null, [], false);
+    /// <summary>Which refusal, so that each caller can add its own hint (a CLI option, a JSON field) to the plain reason.</summary>
+    public ResendRefusal RefusalKind { get; init; }
+
+    /// <summary>The address a refusal is about (normalized), for the caller's hint.</summary>
+    public string? RefusedAddress { get; init; }
+
+    public static ResendOutcome Refused(string reason, ResendRefusal kind = ResendRefusal.Other, string? address = null) =>
+        new(reason, null, [], false) { RefusalKind = kind, RefusedAddress = address };
+}
+
+/// <summary>Why a resend was refused. The first two are usage mistakes; the last two have a way on that each caller names in its own terms.</summary>
+internal enum ResendRefusal
+{
+    None,
+    RequestId,
+    ForceWithoutAddress,
+    Other,
+    NotSubscriber,
+    NeedsForce,
 }
 
 /// <summary>A resend recorded under a request id already: its id and the digest it resent.</summary>

@@ -317,9 +317,18 @@ public sealed class AdminEndpointsTests
         await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = "yes" }), HttpStatusCode.BadRequest);
         await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = true, requestId = "a" }, r => r.Headers.Add("Idempotency-Key", "b")),
             HttpStatusCode.BadRequest);
-        Assert.Contains("not a subscriber",
-            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { email = "stranger@example.test" }), HttpStatusCode.BadRequest),
+        var stranger = await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { email = "stranger@example.test" }), HttpStatusCode.BadRequest);
+        Assert.Contains("not a subscriber", stranger, StringComparison.Ordinal);
+        // The API's own terms, not the CLI's.
+        Assert.DoesNotContain("subscribers add", stranger, StringComparison.Ordinal);
+        Assert.Contains("POST /admin/subscribers", stranger, StringComparison.Ordinal);
+        Assert.Contains("requestId is 1 to 200 characters",
+            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { everyone = true, requestId = "" }), HttpStatusCode.BadRequest),
             StringComparison.Ordinal);
+        Assert.Contains("force applies only to a resend to one address",
+            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = true, force = true }), HttpStatusCode.BadRequest),
+            StringComparison.Ordinal);
+        await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { everyone = true, force = true, dryRun = true }), HttpStatusCode.BadRequest);
         await AdminSite.ProblemAsync(await site.PostJsonAsync("/admin/digests/999/resend", new { failedOnly = true }), HttpStatusCode.NotFound);
         await AdminSite.ProblemAsync(await site.SendAsync(HttpMethod.Post, path), HttpStatusCode.UnsupportedMediaType);
 
