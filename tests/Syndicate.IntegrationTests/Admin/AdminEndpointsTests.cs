@@ -350,7 +350,18 @@ public sealed class AdminEndpointsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<b>Subject:</b>", html, StringComparison.Ordinal);
-        Assert.Contains($"<b>To:</b> Reader 1 &lt;{AdminSite.Subscriber(1)}&gt;", html, StringComparison.Ordinal);
+        // A sample subscriber, not the first real one; its unsubscribe link, used, unsubscribes nobody.
+        Assert.Contains("<b>To:</b> Sample Reader &lt;subscriber@example.org&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(AdminSite.Subscriber(1), html, StringComparison.Ordinal);
+        var unsubscribe = System.Text.RegularExpressions.Regex.Match(html, @"/unsubscribe/([A-Za-z0-9_-]+)");
+        Assert.True(unsubscribe.Success, html);
+        using (await site.SendAsync(HttpMethod.Post, "/unsubscribe/" + unsubscribe.Groups[1].Value, new FormUrlEncodedContent([]), authorization: null))
+        {
+        }
+
+        var subscribers = await AdminSite.JsonAsync(await site.GetAsync("/admin/subscribers"), HttpStatusCode.OK);
+        Assert.All(subscribers.EnumerateArray(), subscriber => Assert.Equal("active", subscriber.GetProperty("status").GetString()));
+        Assert.Equal(2, subscribers.GetArrayLength());
         Assert.Contains("<b>List-Unsubscribe:</b>", html, StringComparison.Ordinal);
         Assert.Contains("Preview: nothing was sent or recorded.", html, StringComparison.Ordinal);
         Assert.Contains("News of the week", html, StringComparison.Ordinal);
