@@ -31,6 +31,7 @@ internal static class DigestResendCommand
         services.GetRequiredService<PostCatalog>().Scan();
         var progress = ConsoleProgress.ForDigests(output);
         var outcome = await services.GetRequiredService<DigestResender>().ResendAsync(request, progress, cancellationToken);
+        progress.Complete();
         if (outcome.Refusal is not null)
         {
             await error.WriteLineAsync(Refusal(outcome));

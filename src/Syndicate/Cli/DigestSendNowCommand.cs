@@ -19,7 +19,12 @@ internal static class DigestSendNowCommand
         // A digest a stopped process left unfinished goes first, once its claims' lease ran out; it is named, with progress,
         // so that its sending (retries of 4xx answers included) is not taken for a hang.
         var resumed = await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken, progress,
-            digestId => output.WriteLineAsync($"Digest {digestId} was left unfinished by a sender that stopped; sending the rest first."));
+            digestId =>
+            {
+                progress.Complete();
+                return output.WriteLineAsync($"Digest {digestId} was left unfinished by a sender that stopped; sending the rest first.");
+            });
+        progress.Complete();
         var pending = 0;
         foreach (var earlier in resumed)
         {
@@ -28,6 +33,7 @@ internal static class DigestSendNowCommand
         }
 
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
+        progress.Complete();
         await warmUp;
         if (run.DigestId is null)
         {
