@@ -87,7 +87,7 @@ internal static class AdminEndpoints
         return Results.Json(new
         {
             digest,
-            posts = posts.Select(p => new { title = p.Title, url = p.Url, date = p.PostDate }),
+            posts = posts.Select(p => p.ToJson()),
             failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
             resends,
         });
@@ -341,17 +341,7 @@ internal static class AdminEndpoints
         return file;
     }
 
-    private static Dictionary<string, object?> Json(Subscriber s) => new(StringComparer.Ordinal)
-    {
-        ["id"] = s.Id,
-        ["email"] = s.Email,
-        ["name"] = s.Name,
-        ["status"] = SubscriberStore.StatusText(s.Status),
-        ["source"] = s.Source,
-        ["createdAt"] = s.CreatedAt,
-        ["confirmedAt"] = s.ConfirmedAt,
-        ["unsubscribedAt"] = s.UnsubscribedAt,
-    };
+    private static Dictionary<string, object?> Json(Subscriber s) => s.ToJson();
 
     /// <summary>
     /// An added (or pending, or made active) subscriber with what became of its confirmation mail: confirmationMail is

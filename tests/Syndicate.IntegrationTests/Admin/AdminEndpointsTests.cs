@@ -200,7 +200,9 @@ public sealed class AdminEndpointsTests
         var digest = shown.GetProperty("digest");
         Assert.Equal((3, 2, 1, 0, "admin"), (digest.GetProperty("deliveries").GetInt32(), digest.GetProperty("sent").GetInt32(),
             digest.GetProperty("failed").GetInt32(), digest.GetProperty("pending").GetInt32(), digest.GetProperty("trigger").GetString()));
-        Assert.Equal("News of the week", Assert.Single(shown.GetProperty("posts").EnumerateArray()).GetProperty("title").GetString());
+        var post = Assert.Single(shown.GetProperty("posts").EnumerateArray());
+        Assert.Equal(["title", "url", "date"], post.EnumerateObject().Select(property => property.Name));
+        Assert.Equal("News of the week", post.GetProperty("title").GetString());
         var failure = Assert.Single(shown.GetProperty("failures").EnumerateArray());
         Assert.Equal(AdminSite.Subscriber(2), failure.GetProperty("email").GetString());
         Assert.Contains("No such user here", failure.GetProperty("error").GetString(), StringComparison.Ordinal);
