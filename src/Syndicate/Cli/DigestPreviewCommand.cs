@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Digests;
 using Syndicate.Posts;
+using Syndicate.Storage;
 
 namespace Syndicate.Cli;
 
@@ -51,7 +52,24 @@ internal static class DigestPreviewCommand
             return 0;
         }
 
-        await File.WriteAllTextAsync(outFile, page, new UTF8Encoding(false), cancellationToken);
+        // Owner only, as the subscribers export: a preview holds the unpublished digest.
+        var temporary = $"{outFile}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await using (var writer = new StreamWriter(PrivateFiles.CreateFile(temporary), new UTF8Encoding(false)))
+            {
+                await writer.WriteAsync(page.AsMemory(), cancellationToken);
+            }
+
+            File.Move(temporary, outFile, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            await error.WriteLineAsync($"Cannot write {outFile}: {ex.Message.Replace(temporary, outFile, StringComparison.Ordinal)}");
+            return 1;
+        }
+
         await error.WriteLineAsync($"Preview of \"{message.Subject}\" written to {outFile}.");
         return 0;
     }

@@ -19,15 +19,22 @@ internal static class DigestResendCommand
             return 2;
         }
 
-        services.GetRequiredService<PostCatalog>().Scan();
         var mode = failedOnly ? ResendMode.FailedOnly : to is not null ? ResendMode.To : ResendMode.Everyone;
         var request = new ResendRequest(digestId, mode, to, force, dryRun, requestId ?? Guid.NewGuid().ToString("N"),
             RequestedBy: $"cli:{Environment.UserName}");
+        if (DigestResender.Check(request) is { } invalid)
+        {
+            await error.WriteLineAsync(Refusal(invalid));
+            return 2;
+        }
+
+        services.GetRequiredService<PostCatalog>().Scan();
         var progress = ConsoleProgress.ForDigests(output);
         var outcome = await services.GetRequiredService<DigestResender>().ResendAsync(request, progress, cancellationToken);
-        if (outcome.Refusal is { } refusal)
+        progress.Complete();
+        if (outcome.Refusal is not null)
         {
-            await error.WriteLineAsync($"Not resent: {refusal}.");
+            await error.WriteLineAsync(Refusal(outcome));
             return 1;
         }
 
@@ -48,9 +55,28 @@ internal static class DigestResendCommand
             return 0;
         }
 
+        if (outcome.Recipients.Count == 0)
+        {
+            var nobody = mode == ResendMode.FailedOnly
+                ? "no subscriber still active has a failed delivery of it"
+                : "none of its subscribers is still active";
+            await output.WriteLineAsync($"Nothing to resend for digest {digestId}: {nobody}; nothing was recorded.");
+            return 0;
+        }
+
         var summary = await services.GetRequiredService<DigestService>().FindAsync(digestId, cancellationToken);
         await output.WriteLineAsync($"Resend {outcome.ResendId} of digest {digestId}: {Counted.Of(outcome.Recipients.Count, "copy", "copies")} queued; " +
             $"the digest now stands at {summary?.Sent} sent, {summary?.Failed} failed, {summary?.Pending} pending.");
         return summary?.Pending > 0 ? 1 : 0;
     }
+
+    /// <summary>The resender's reason, with what to do next in this verb's options.</summary>
+    private static string Refusal(ResendOutcome outcome) => outcome.RefusalKind switch
+    {
+        ResendRefusal.RequestId => $"Not resent: --request-id is 1 to {DigestResender.MaxRequestIdLength} characters.",
+        ResendRefusal.ForceWithoutAddress => "Not resent: --force applies only to one address (--to EMAIL), which it lets reach an address still pending.",
+        ResendRefusal.NotSubscriber => $"Not resent: {outcome.Refusal}; add it first with `subscribers add {outcome.RefusedAddress}`.",
+        ResendRefusal.NeedsForce => $"Not resent: {outcome.Refusal}; add --force to send it a copy anyway.",
+        _ => $"Not resent: {outcome.Refusal}.",
+    };
 }

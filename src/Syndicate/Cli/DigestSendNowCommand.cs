@@ -11,38 +11,40 @@ internal static class DigestSendNowCommand
 {
     public static async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var progress = ConsoleProgress.ForDigests(output);
         try
         {
-            return await SendAsync(services, output, error, cancellationToken);
+            return await SendAsync(services, output, error, progress, cancellationToken);
         }
         catch (DigestStoppedException stopped) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C or SIGTERM, a retry not yet due included: the sender stopped at once and recorded what it sent. Say what is
             // left and what sends it, rather than end without a word.
             var summary = await services.GetRequiredService<DigestService>().FindAsync(stopped.DigestId, CancellationToken.None);
-            if (ConsoleProgress.IsTerminal(output))
-            {
-                await output.WriteLineAsync();
-            }
-
+            progress.Complete();
             await output.WriteLineAsync($"Digest {stopped.DigestId} stopped before it finished: {summary?.Sent} sent, {summary?.Pending} still to send; " +
                 "`digest send-now` or the service sends the rest.");
             return SyndicateProgram.Interrupted;
         }
     }
 
-    private static async Task<int> SendAsync(IServiceProvider services, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> SendAsync(IServiceProvider services, TextWriter output, TextWriter error, ConsoleProgress<DigestSummary> progress,
+        CancellationToken cancellationToken)
     {
         // While the posts are scanned and the digest planned, the other core loads the code that renders a message.
         var messages = services.GetRequiredService<DigestMessages>();
         var warmUp = Task.Run(() => messages.WarmUp(TimeProvider.System.GetUtcNow()), CancellationToken.None);
         services.GetRequiredService<PostCatalog>().Scan();
         var digests = services.GetRequiredService<DigestService>();
-        var progress = ConsoleProgress.ForDigests(output);
         // A digest a stopped process left unfinished goes first, once its claims' lease ran out; it is named, with progress,
         // so that its sending (retries of 4xx answers included) is not taken for a hang.
         var resumed = await digests.ResumeAsync(services.GetRequiredService<IOptions<DigestOptions>>().Value.ClaimLease, cancellationToken, progress,
-            digestId => output.WriteLineAsync($"Digest {digestId} was left unfinished by a sender that stopped; sending the rest first."));
+            digestId =>
+            {
+                progress.Complete();
+                return output.WriteLineAsync($"Digest {digestId} was left unfinished by a sender that stopped; sending the rest first.");
+            });
+        progress.Complete();
         var pending = 0;
         foreach (var earlier in resumed)
         {
@@ -51,6 +53,7 @@ internal static class DigestSendNowCommand
         }
 
         var run = await digests.SendNowAsync("send-now", progress, cancellationToken);
+        progress.Complete();
         await warmUp;
         if (run.DigestId is null)
         {

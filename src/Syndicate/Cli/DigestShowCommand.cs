@@ -26,7 +26,7 @@ internal static class DigestShowCommand
             await output.WriteLineAsync(JsonSerializer.Serialize(new
             {
                 digest = Json(digest),
-                posts = posts.Select(p => new { title = p.Title, url = p.Url }),
+                posts = posts.Select(p => p.ToJson()),
                 failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
                 resends = resends.Select(r => new { id = r.Id, mode = r.Mode, target = r.Target, requestedBy = r.RequestedBy, requestedAt = r.RequestedAt, deliveries = r.Deliveries }),
             }));

@@ -24,6 +24,7 @@ internal static class SubscribersImportCommand
         using var reader = new StreamReader(file, detectEncodingFromByteOrderMarks: true);
         var progress = ConsoleProgress.ForRows(output);
         var report = await services.GetRequiredService<SubscriberCsv>().ImportAsync(reader, Path.GetFileName(file), confirmed, progress, cancellationToken);
+        progress.Complete();
         if (report.Error is { } failure)
         {
             await error.WriteLineAsync($"{file}: {failure}.");

@@ -26,16 +26,7 @@ internal static class SubscribersListCommand
         var subscribers = await services.GetRequiredService<SubscriberStore>().ListAsync(filter, cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(subscribers.Select(s => new
-            {
-                id = s.Id,
-                email = s.Email,
-                name = s.Name,
-                status = SubscriberStore.StatusText(s.Status),
-                createdAt = s.CreatedAt,
-                confirmedAt = s.ConfirmedAt,
-                unsubscribedAt = s.UnsubscribedAt,
-            })));
+            await output.WriteLineAsync(JsonSerializer.Serialize(subscribers.Select(s => s.ToJson())));
             return 0;
         }
 

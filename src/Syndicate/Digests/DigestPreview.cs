@@ -15,10 +15,19 @@ namespace Syndicate.Digests;
 /// anything; or one test copy sent to an address of the operator's choosing.
 /// </summary>
 internal sealed class DigestPreview(
-    PostCatalog catalog, Database database, DigestMessages messages, SubscriberStore subscribers, IMailTransport transport,
+    PostCatalog catalog, Database database, DigestMessages messages, IMailTransport transport,
     IOptions<DigestOptions> options, TimeProvider time)
 {
-    /// <summary>The message the next digest would send to the first active subscriber (or a sample address); null when there is nothing new.</summary>
+    /// <summary>The address of the sample subscriber a preview is rendered for.</summary>
+    public const string SampleAddress = "subscriber@example.org";
+
+    /// <summary>The sample subscriber's name, so that a template's greeting shows.</summary>
+    public const string SampleName = "Sample Reader";
+
+    /// <summary>
+    /// The message the next digest would send, rendered for a sample subscriber (or for <paramref name="sendTo"/>) whose
+    /// unsubscribe link matches nobody; null when there is nothing new.
+    /// </summary>
     public async Task<MimeMessage?> RenderAsync(string? sendTo, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -39,11 +48,11 @@ internal sealed class DigestPreview(
 
         var ledger = next.Select((post, i) => new LedgerPost(-i - 1, PostLedger.KeyOf(post), post.Id, post.Url, post.Title, DbTime.Text(post.Date))).ToList();
         var content = messages.Content(0, now, ledger, now);
+        // Never a real subscriber: a preview is saved to files and shown in browsers, and a real subscriber's copy carries
+        // their address and a live unsubscribe link. Subscriber 0 is nobody, so its signed links match no one.
         var subscriber = sendTo is not null
             ? new Subscriber(0, sendTo, "", SubscriberStatus.Active, "preview", now, now, null, null)
-            : await subscribers.ListAsync(SubscriberStatus.Active, cancellationToken) is { Count: > 0 } active
-                ? active[0]
-                : new Subscriber(0, "subscriber@example.org", "A. Subscriber", SubscriberStatus.Active, "preview", now, now, null, null);
+            : new Subscriber(0, SampleAddress, SampleName, SubscriberStatus.Active, "preview", now, now, null, null);
         return AsReceived(messages.Build(content, subscriber));
     }
 

@@ -13,8 +13,36 @@ namespace Syndicate.Digests;
 internal sealed class DigestResender(
     Database database, DigestStore store, DigestSender sender, TimeProvider time, ILogger<DigestResender> logger)
 {
+    /// <summary>The longest request id kept (an id is also the key of a running operation).</summary>
+    public const int MaxRequestIdLength = 200;
+
+    /// <summary>
+    /// What is wrong with a request as asked, whatever the data (a usage mistake: the CLI exits 2, the API answers 400), or
+    /// null. The one rule for every caller; <see cref="ResendAsync"/> refuses the same requests.
+    /// </summary>
+    public static ResendOutcome? Check(ResendRequest request)
+    {
+        if (request.RequestId.Length is 0 or > MaxRequestIdLength)
+        {
+            return ResendOutcome.Refused($"a request id is 1 to {MaxRequestIdLength} characters", ResendRefusal.RequestId);
+        }
+
+        if (request.Force && request.Mode != ResendMode.To)
+        {
+            return ResendOutcome.Refused("force applies only to a resend to one address, which it lets reach an address still pending",
+                ResendRefusal.ForceWithoutAddress);
+        }
+
+        return null;
+    }
+
     public async Task<ResendOutcome> ResendAsync(ResendRequest request, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
     {
+        if (Check(request) is { } invalid)
+        {
+            return invalid;
+        }
+
         var plan = await PlanAsync(request, cancellationToken);
         if (plan.Refusal is not null || request.DryRun)
         {
@@ -39,6 +67,15 @@ internal sealed class DigestResender(
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (database.IsPostgres)
+        {
+            // Resends of one digest plan one at a time, whatever their request ids (two tabs, two operators, two nodes).
+            // SQLite begins IMMEDIATE, which takes the file's write lock; on PostgreSQL (READ COMMITTED) two planners
+            // would both read the same failed rows, so the digest's row is locked until the commit, and the next
+            // planner's queries (new statements) see the pending copies the first one recorded.
+            await connection.ExecuteAsync("SELECT id FROM digests WHERE id = @digestId FOR UPDATE", new { digestId = request.DigestId }, transaction);
+        }
+
         var earlier = await connection.QuerySingleOrDefaultAsync<EarlierResend>(
             "SELECT id AS Id, digest_id AS DigestId FROM resends WHERE request_id = @requestId", new { requestId = request.RequestId }, transaction);
         if (earlier is { } usedElsewhere && usedElsewhere.DigestId != request.DigestId)
@@ -89,7 +126,7 @@ internal sealed class DigestResender(
                     "SELECT id, email, status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
                 if (row is null)
                 {
-                    return ResendOutcome.Refused($"{address} is not a subscriber; add it first with `subscribers add {address}`");
+                    return ResendOutcome.Refused($"{address} is not a subscriber", ResendRefusal.NotSubscriber, address);
                 }
 
                 // An unsubscribed address receives nothing more, whoever asks: it comes back only by subscribing again.
@@ -101,7 +138,7 @@ internal sealed class DigestResender(
 
                 if (row.Value.Status != "active" && !request.Force)
                 {
-                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}; add --force to send it a copy anyway");
+                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}", ResendRefusal.NeedsForce, row.Value.Email);
                 }
 
                 forced = row.Value.Status != "active";
@@ -109,13 +146,14 @@ internal sealed class DigestResender(
                 break;
         }
 
-        if (request.DryRun)
+        if (request.DryRun || recipients.Count == 0)
         {
+            // Nobody to send to is not a resend: nothing is recorded, so the digest's history holds no empty resends.
             return new ResendOutcome(null, null, recipients.Select(r => r.Email).ToList(), Repeated: false);
         }
 
         var now = DbTime.Text(time.GetUtcNow());
-        // The same request on another node at the same moment: PostgreSQL makes this insert wait for the
+        // The same request id on another digest at the same moment: PostgreSQL makes this insert wait for the
         // other's commit, then insert nothing, so the request is recorded, and its copies sent, once.
         var inserted = await connection.ExecuteScalarAsync<long?>(
             """
@@ -153,11 +191,8 @@ internal sealed class DigestResender(
                 new { digestId = request.DigestId, id, resendId, forced = forced ? 1 : 0, now }, transaction);
         }
 
-        if (recipients.Count > 0)
-        {
-            await connection.ExecuteAsync("UPDATE digests SET status = 'sending', finished_at = NULL WHERE id = @digestId",
-                new { digestId = request.DigestId }, transaction);
-        }
+        await connection.ExecuteAsync("UPDATE digests SET status = 'sending', finished_at = NULL WHERE id = @digestId",
+            new { digestId = request.DigestId }, transaction);
 
         await transaction.CommitAsync(cancellationToken);
         ResendLog.Recorded(logger, request.DigestId, resendId, ModeText(request.Mode), recipients.Count, request.RequestedBy);
@@ -192,10 +227,31 @@ internal enum ResendMode
 /// <summary>A resend as asked: of which digest, how, by whom, under which request id.</summary>
 internal sealed record ResendRequest(long DigestId, ResendMode Mode, string? Email, bool Force, bool DryRun, string RequestId, string RequestedBy);
 
-/// <summary>The answer: refused (with the reason), a repeat of an earlier request, or the addresses that get a copy.</summary>
+/// <summary>
+/// The answer: refused (with the reason), a repeat of an earlier request, or the addresses that get a copy. No refusal,
+/// no repeat and no recipients: there was nobody to send to, and nothing was recorded (<see cref="ResendId"/> is null).
+/// </summary>
 internal sealed record ResendOutcome(string? Refusal, long? ResendId, IReadOnlyList<string> Recipients, bool Repeated)
 {
-    public static ResendOutcome Refused(string reason) => new(reason, null, [], false);
+    /// <summary>Which refusal, so that each caller can add its own hint (a CLI option, a JSON field) to the plain reason.</summary>
+    public ResendRefusal RefusalKind { get; init; }
+
+    /// <summary>The address a refusal is about (normalized), for the caller's hint.</summary>
+    public string? RefusedAddress { get; init; }
+
+    public static ResendOutcome Refused(string reason, ResendRefusal kind = ResendRefusal.Other, string? address = null) =>
+        new(reason, null, [], false) { RefusalKind = kind, RefusedAddress = address };
+}
+
+/// <summary>Why a resend was refused. The first two are usage mistakes; the last two have a way on that each caller names in its own terms.</summary>
+internal enum ResendRefusal
+{
+    None,
+    RequestId,
+    ForceWithoutAddress,
+    Other,
+    NotSubscriber,
+    NeedsForce,
 }
 
 /// <summary>A resend recorded under a request id already: its id and the digest it resent.</summary>

@@ -379,7 +379,11 @@ internal sealed class DigestStore(Database database) : IDisposable
 
 internal sealed record PlannedDigest(long Id, int Posts, int Deliveries);
 
-internal sealed record LedgerPost(long Id, string PostKey, string FeedId, string Url, string Title, string PostDate);
+internal sealed record LedgerPost(long Id, string PostKey, string FeedId, string Url, string Title, string PostDate)
+{
+    /// <summary>A digest's post as <c>digest show --json</c> and the admin API show it.</summary>
+    public object ToJson() => new { title = Title, url = Url, date = PostDate };
+}
 
 internal sealed record ClaimedDelivery(long Id, long SubscriberId, long Attempts, long ResendId, long Forced);
 

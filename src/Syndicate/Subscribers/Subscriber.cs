@@ -10,7 +10,21 @@ internal sealed record Subscriber(
     DateTimeOffset CreatedAt,
     DateTimeOffset? ConfirmedAt,
     DateTimeOffset? UnsubscribedAt,
-    DateTimeOffset? ConfirmationSentAt);
+    DateTimeOffset? ConfirmationSentAt)
+{
+    /// <summary>The subscriber as <c>subscribers list --json</c> and the admin API show it: the same fields, camelCase.</summary>
+    public Dictionary<string, object?> ToJson() => new(StringComparer.Ordinal)
+    {
+        ["id"] = Id,
+        ["email"] = Email,
+        ["name"] = Name,
+        ["status"] = SubscriberStore.StatusText(Status),
+        ["source"] = Source,
+        ["createdAt"] = CreatedAt,
+        ["confirmedAt"] = ConfirmedAt,
+        ["unsubscribedAt"] = UnsubscribedAt,
+    };
+}
 
 internal enum SubscriberStatus
 {

@@ -101,7 +101,7 @@ internal static class AdminEndpoints
         return Results.Json(new
         {
             digest,
-            posts = posts.Select(p => new { title = p.Title, url = p.Url, date = p.PostDate }),
+            posts = posts.Select(p => p.ToJson()),
             failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
             resends,
         });
@@ -148,9 +148,11 @@ internal static class AdminEndpoints
         }
 
         requestId ??= header.Length > 0 ? header : Guid.NewGuid().ToString("N");
-        if (requestId.Length is 0 or > 200)
+        var mode = failedOnly ? ResendMode.FailedOnly : email is not null ? ResendMode.To : ResendMode.Everyone;
+        var request = new ResendRequest(id, mode, email, force, DryRun: true, requestId, RequestedBy);
+        if (DigestResender.Check(request) is { } invalid)
         {
-            return Problem(StatusCodes.Status400BadRequest, "requestId is 1 to 200 characters.");
+            return Problem(StatusCodes.Status400BadRequest, RefusalText(invalid));
         }
 
         if (await digests.FindAsync(id, cancellationToken) is null)
@@ -158,8 +160,6 @@ internal static class AdminEndpoints
             return NoDigest(id);
         }
 
-        var mode = failedOnly ? ResendMode.FailedOnly : email is not null ? ResendMode.To : ResendMode.Everyone;
-        var request = new ResendRequest(id, mode, email, force, DryRun: true, requestId, RequestedBy);
         var key = "resend:" + requestId;
         if (!dryRun && operations.FindRunning(key) is { } running)
         {
@@ -168,12 +168,13 @@ internal static class AdminEndpoints
 
         // A dry run first answers refusals (400) and repeats (200) now instead of in an operation to poll.
         var plan = await resender.ResendAsync(request, null, cancellationToken);
-        if (plan.Refusal is { } refusal)
+        if (plan.Refusal is not null)
         {
-            return Problem(StatusCodes.Status400BadRequest, $"Not resent: {refusal}.");
+            return Problem(StatusCodes.Status400BadRequest, RefusalText(plan));
         }
 
-        if (plan.Repeated || dryRun)
+        // A repeat, a dry run, or nobody to send to (nothing recorded): answered now, with no operation to poll.
+        if (plan.Repeated || dryRun || plan.Recipients.Count == 0)
         {
             return Results.Json(new { requestId, repeated = plan.Repeated, resendId = plan.ResendId, recipients = plan.Recipients, dryRun });
         }
@@ -181,15 +182,26 @@ internal static class AdminEndpoints
         var operation = operations.Start("resend", key, async (operation, token) =>
         {
             var outcome = await resender.ResendAsync(request with { DryRun = false }, new Progress(operation), token);
-            if (outcome.Refusal is { } late)
+            if (outcome.Refusal is not null)
             {
-                throw new InvalidOperationException($"Not resent: {late}.");
+                throw new InvalidOperationException(RefusalText(outcome));
             }
 
             return new { requestId, repeated = outcome.Repeated, resendId = outcome.ResendId, recipients = outcome.Recipients, digest = DigestLocation(urls, id) };
         });
         return Accepted(operation, urls, requestId);
     }
+
+    /// <summary>The resender's reason, with what to do next in this API's terms.</summary>
+    private static string RefusalText(ResendOutcome outcome) => outcome.RefusalKind switch
+    {
+        ResendRefusal.RequestId => $"requestId is 1 to {DigestResender.MaxRequestIdLength} characters.",
+        ResendRefusal.ForceWithoutAddress =>
+            "force applies only to a resend to one address ({\"email\": \"...\", \"force\": true}), which it lets reach an address still pending.",
+        ResendRefusal.NotSubscriber => $"Not resent: {outcome.Refusal}; add it first (POST /admin/subscribers).",
+        ResendRefusal.NeedsForce => $"Not resent: {outcome.Refusal}; send \"force\": true to send it a copy anyway.",
+        _ => $"Not resent: {outcome.Refusal}.",
+    };
 
     private static async Task<IResult> PreviewAsync(string? format, DigestPreview preview, CancellationToken cancellationToken)
     {
@@ -343,17 +355,7 @@ internal static class AdminEndpoints
         return file;
     }
 
-    private static Dictionary<string, object?> Json(Subscriber s) => new(StringComparer.Ordinal)
-    {
-        ["id"] = s.Id,
-        ["email"] = s.Email,
-        ["name"] = s.Name,
-        ["status"] = SubscriberStore.StatusText(s.Status),
-        ["source"] = s.Source,
-        ["createdAt"] = s.CreatedAt,
-        ["confirmedAt"] = s.ConfirmedAt,
-        ["unsubscribedAt"] = s.UnsubscribedAt,
-    };
+    private static Dictionary<string, object?> Json(Subscriber s) => s.ToJson();
 
     /// <summary>
     /// An added (or pending, or made active) subscriber with what became of its confirmation mail: confirmationMail is

@@ -221,7 +221,9 @@ public sealed class AdminEndpointsTests
         var digest = shown.GetProperty("digest");
         Assert.Equal((3, 2, 1, 0, "admin"), (digest.GetProperty("deliveries").GetInt32(), digest.GetProperty("sent").GetInt32(),
             digest.GetProperty("failed").GetInt32(), digest.GetProperty("pending").GetInt32(), digest.GetProperty("trigger").GetString()));
-        Assert.Equal("News of the week", Assert.Single(shown.GetProperty("posts").EnumerateArray()).GetProperty("title").GetString());
+        var post = Assert.Single(shown.GetProperty("posts").EnumerateArray());
+        Assert.Equal(["title", "url", "date"], post.EnumerateObject().Select(property => property.Name));
+        Assert.Equal("News of the week", post.GetProperty("title").GetString());
         var failure = Assert.Single(shown.GetProperty("failures").EnumerateArray());
         Assert.Equal(AdminSite.Subscriber(2), failure.GetProperty("email").GetString());
         Assert.Contains("No such user here", failure.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -295,6 +297,15 @@ public sealed class AdminEndpointsTests
         Assert.True((await AdminSite.JsonAsync(byHeader, HttpStatusCode.OK)).GetProperty("repeated").GetBoolean());
         Assert.Equal(5, site.Server.Messages.Count);
         Assert.Single((await AdminSite.JsonAsync(await site.GetAsync($"/admin/digests/{id}"), HttpStatusCode.OK)).GetProperty("resends").EnumerateArray());
+
+        // A new request with nobody left to send to: answered at once (no operation), nothing recorded.
+        var nothing = await AdminSite.JsonAsync(
+            await site.PostJsonAsync($"/admin/digests/{id}/resend", new { failedOnly = true, requestId = "fix-550-2" }), HttpStatusCode.OK);
+        Assert.False(nothing.GetProperty("repeated").GetBoolean());
+        Assert.Empty(nothing.GetProperty("recipients").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, nothing.GetProperty("resendId").ValueKind);
+        Assert.Equal(5, site.Server.Messages.Count);
+        Assert.Single((await AdminSite.JsonAsync(await site.GetAsync($"/admin/digests/{id}"), HttpStatusCode.OK)).GetProperty("resends").EnumerateArray());
     }
 
     [Fact]
@@ -329,9 +340,18 @@ public sealed class AdminEndpointsTests
         await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = "yes" }), HttpStatusCode.BadRequest);
         await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = true, requestId = "a" }, r => r.Headers.Add("Idempotency-Key", "b")),
             HttpStatusCode.BadRequest);
-        Assert.Contains("not a subscriber",
-            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { email = "stranger@example.test" }), HttpStatusCode.BadRequest),
+        var stranger = await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { email = "stranger@example.test" }), HttpStatusCode.BadRequest);
+        Assert.Contains("not a subscriber", stranger, StringComparison.Ordinal);
+        // The API's own terms, not the CLI's.
+        Assert.DoesNotContain("subscribers add", stranger, StringComparison.Ordinal);
+        Assert.Contains("POST /admin/subscribers", stranger, StringComparison.Ordinal);
+        Assert.Contains("requestId is 1 to 200 characters",
+            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { everyone = true, requestId = "" }), HttpStatusCode.BadRequest),
             StringComparison.Ordinal);
+        Assert.Contains("force applies only to a resend to one address",
+            await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { failedOnly = true, force = true }), HttpStatusCode.BadRequest),
+            StringComparison.Ordinal);
+        await AdminSite.ProblemAsync(await site.PostJsonAsync(path, new { everyone = true, force = true, dryRun = true }), HttpStatusCode.BadRequest);
         await AdminSite.ProblemAsync(await site.PostJsonAsync("/admin/digests/999/resend", new { failedOnly = true }), HttpStatusCode.NotFound);
         await AdminSite.ProblemAsync(await site.SendAsync(HttpMethod.Post, path), HttpStatusCode.UnsupportedMediaType);
 
@@ -353,7 +373,18 @@ public sealed class AdminEndpointsTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<b>Subject:</b>", html, StringComparison.Ordinal);
-        Assert.Contains($"<b>To:</b> Reader 1 &lt;{AdminSite.Subscriber(1)}&gt;", html, StringComparison.Ordinal);
+        // A sample subscriber, not the first real one; its unsubscribe link, used, unsubscribes nobody.
+        Assert.Contains("<b>To:</b> Sample Reader &lt;subscriber@example.org&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(AdminSite.Subscriber(1), html, StringComparison.Ordinal);
+        var unsubscribe = System.Text.RegularExpressions.Regex.Match(html, @"/unsubscribe/([A-Za-z0-9_-]+)");
+        Assert.True(unsubscribe.Success, html);
+        using (await site.SendAsync(HttpMethod.Post, "/unsubscribe/" + unsubscribe.Groups[1].Value, new FormUrlEncodedContent([]), authorization: null))
+        {
+        }
+
+        var subscribers = await AdminSite.JsonAsync(await site.GetAsync("/admin/subscribers"), HttpStatusCode.OK);
+        Assert.All(subscribers.EnumerateArray(), subscriber => Assert.Equal("active", subscriber.GetProperty("status").GetString()));
+        Assert.Equal(2, subscribers.GetArrayLength());
         Assert.Contains("<b>List-Unsubscribe:</b>", html, StringComparison.Ordinal);
         Assert.Contains("Preview: nothing was sent or recorded.", html, StringComparison.Ordinal);
         Assert.Contains("News of the week", html, StringComparison.Ordinal);

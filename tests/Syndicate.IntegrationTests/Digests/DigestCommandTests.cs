@@ -58,7 +58,10 @@ public sealed class DigestCommandTests
             Assert.Equal((1, "done", 1, 60, 59, 1, 0, 0), (digest.GetProperty("id").GetInt64(), digest.GetProperty("status").GetString(),
                 digest.GetProperty("posts").GetInt32(), digest.GetProperty("deliveries").GetInt32(), digest.GetProperty("sent").GetInt32(),
                 digest.GetProperty("failed").GetInt32(), digest.GetProperty("skipped").GetInt32(), digest.GetProperty("pending").GetInt32()));
-            Assert.Equal("News of the week", Assert.Single(document.RootElement.GetProperty("posts").EnumerateArray()).GetProperty("title").GetString());
+            var post = Assert.Single(document.RootElement.GetProperty("posts").EnumerateArray());
+            Assert.Equal("News of the week", post.GetProperty("title").GetString());
+            // Each post's date, as GET /admin/digests/{id} has it.
+            Assert.StartsWith("2026-01-15", post.GetProperty("date").GetString(), StringComparison.Ordinal);
             var failure = Assert.Single(document.RootElement.GetProperty("failures").EnumerateArray());
             Assert.Equal(rejected, failure.GetProperty("email").GetString());
             Assert.Equal(1, failure.GetProperty("attempts").GetInt32());

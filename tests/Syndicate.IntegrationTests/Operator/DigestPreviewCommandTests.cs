@@ -23,13 +23,22 @@ public sealed class DigestPreviewCommandTests
         var text = await site.RunAsync("digest", "preview", "--text");
         Assert.True(text.ExitCode == 0, text.ToString());
         Assert.Matches(@"(?m)^From: .*Digest blog.*<news@blog\.example\.test>", text.Output);
-        Assert.Matches($@"(?m)^To: .*{DigestSite.Address(1)}", text.Output);
+        // A sample subscriber, never a real one: no subscriber's address or live unsubscribe link in a page meant to be saved and shown.
+        Assert.Matches(@"(?m)^To: Sample Reader <subscriber@example\.org>", text.Output);
+        Assert.DoesNotContain("@example.test", text.Output.Replace("news@blog.example.test", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("Subject: Digest blog: News of the week", text.Output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^List-Unsubscribe: <https://blog\.example\.test/unsubscribe/[^>\s]+>", text.Output);
         Assert.Contains("News of the week", text.Output.Split("\n\n", 2)[1], StringComparison.Ordinal);
         Assert.Contains(PostUrl, text.Output, StringComparison.Ordinal);
 
         var file = Path.Combine(site.Root, "preview.html");
+        // A file there already, readable by all: replaced by one readable by its owner only, as the subscribers export.
+        await File.WriteAllTextAsync(file, "old", DigestSite.Cancel);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, (UnixFileMode)0b110_100_100);
+        }
+
         var html = await site.RunAsync("digest", "preview", "--out", "preview.html");
         Assert.True(html.ExitCode == 0, html.ToString());
         Assert.Contains("preview.html", html.Error, StringComparison.Ordinal);
@@ -45,6 +54,14 @@ public sealed class DigestPreviewCommandTests
         // The mail's hidden preheader (the post's excerpt) is in the preview as in the mail, and only in the HTML part.
         Assert.Matches("<div class=\"preheader\" style=\"display: none;[^\"]*\">A paragraph\\.\u034F", page);
         Assert.Equal(-1, text.Output.IndexOf('\u034F', StringComparison.Ordinal));
+        Assert.Contains("subscriber@example.org", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(DigestSite.Address(1), page, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        Assert.Empty(Directory.GetFiles(site.Root, "*.tmp"));
 
         Assert.Empty(site.Server.Messages);
         Assert.Equal(0, site.Server.Connections);

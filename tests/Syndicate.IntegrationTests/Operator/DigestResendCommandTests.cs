@@ -78,6 +78,14 @@ public sealed class DigestResendCommandTests
         var none = await site.RunAsync("digest", "resend", "1", "--failed-only", "--dry-run");
         Assert.True(none.ExitCode == 0, none.ToString());
         Assert.Contains("Would send 0 copies of digest 1:", none.Output, StringComparison.Ordinal);
+
+        // Done for real: nothing to send, so nothing is recorded, and the command says so.
+        var nothing = await site.RunAsync("digest", "resend", "1", "--failed-only");
+        Assert.True(nothing.ExitCode == 0, nothing.ToString());
+        Assert.Equal("Nothing to resend for digest 1: no subscriber still active has a failed delivery of it; nothing was recorded.",
+            nothing.Output.Trim());
+        Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
+        Assert.Equal(23, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM deliveries"));
     }
 
     [Fact]
@@ -98,7 +106,7 @@ public sealed class DigestResendCommandTests
 
         var unknown = await site.RunAsync("digest", "resend", "1", "--to", "nobody@example.test");
         Assert.True(unknown.ExitCode == 1, unknown.ToString());
-        Assert.Contains("Not resent: nobody@example.test is not a subscriber", unknown.Error, StringComparison.Ordinal);
+        Assert.Equal("Not resent: nobody@example.test is not a subscriber; add it first with `subscribers add nobody@example.test`.", unknown.Error.Trim());
 
         var removed = await site.RunAsync("subscribers", "remove", DigestSite.Address(5));
         Assert.True(removed.ExitCode == 0, removed.ToString());
@@ -114,6 +122,21 @@ public sealed class DigestResendCommandTests
         Assert.True(both.ExitCode == 2, both.ToString());
         Assert.Equal(7, site.Server.Messages.Count);
 
+        // Usage mistakes (exit 2), the same rules as the API's: a request id of 1 to 200 characters, --force only with --to.
+        var emptyId = await site.RunAsync("digest", "resend", "1", "--failed-only", "--request-id", "");
+        Assert.True(emptyId.ExitCode == 2, emptyId.ToString());
+        Assert.Equal("Not resent: --request-id is 1 to 200 characters.", emptyId.Error.Trim());
+        var longId = await site.RunAsync("digest", "resend", "1", "--to", DigestSite.Address(1), "--request-id", new string('x', 201));
+        Assert.True(longId.ExitCode == 2, longId.ToString());
+        var forceAll = await site.RunAsync("digest", "resend", "1", "--force", "--dry-run");
+        Assert.True(forceAll.ExitCode == 2, forceAll.ToString());
+        Assert.Contains("Not resent: --force applies only to one address (--to EMAIL)", forceAll.Error, StringComparison.Ordinal);
+        Assert.Equal("", forceAll.Output);
+        var forceFailed = await site.RunAsync("digest", "resend", "1", "--failed-only", "--force");
+        Assert.True(forceFailed.ExitCode == 2, forceFailed.ToString());
+        Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
+        Assert.Equal(7, site.Server.Messages.Count);
+
         var noDigest = await site.RunAsync("digest", "resend", "9", "--to", DigestSite.Address(1));
         Assert.True(noDigest.ExitCode == 1, noDigest.ToString());
         Assert.Contains("Not resent: there is no digest 9", noDigest.Error, StringComparison.Ordinal);
@@ -125,7 +148,7 @@ public sealed class DigestResendCommandTests
         Assert.True(pending.ExitCode == 0, pending.ToString());
         var unforced = await site.RunAsync("digest", "resend", "1", "--to", "pending@example.test");
         Assert.True(unforced.ExitCode == 1, unforced.ToString());
-        Assert.Contains("Not resent: pending@example.test is pending; add --force", unforced.Error, StringComparison.Ordinal);
+        Assert.Equal("Not resent: pending@example.test is pending; add --force to send it a copy anyway.", unforced.Error.Trim());
         var forced = await site.RunAsync("digest", "resend", "1", "--to", " Pending@Example.TEST ", "--force");
         Assert.True(forced.ExitCode == 0, forced.ToString());
         var forcedCopy = Assert.Single(OperatorChecks.Copies(site).Skip(7), copy => copy.ResendId != 0 && copy.To == "pending@example.test");

@@ -2,6 +2,7 @@ using Syndicate.Digests;
 using Syndicate.IntegrationTests.Digests;
 using Syndicate.IntegrationTests.Infrastructure;
 using Syndicate.Posts;
+using Syndicate.Testing;
 
 namespace Syndicate.IntegrationTests.Operator;
 
@@ -98,6 +99,78 @@ public sealed class OperatorConcurrencyTests
         Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
         Assert.Single(new[] { one.Output, two.Output }, output => output.Contains("already carried out as resend 1", StringComparison.Ordinal));
         AssertOnceEachPlusOneResendCopy(site, ids, resendId: 1);
+    }
+
+    [Fact]
+    public async Task ResendFailedOnlyWithDifferentRequestIdsAtOnce_EachFailedAddressGetsOneCopy()
+    {
+        await using var site = await DigestSite.StartAsync();
+        await site.SeedAsync(10);
+        var rejected = new[] { 2, 5, 9 }.Select(DigestSite.Address).ToArray();
+        foreach (var address in rejected)
+        {
+            site.Server.Reply(address, 550, "5.1.1 Mailbox unavailable");
+        }
+
+        site.WriteAppSettings();
+        var sent = await site.RunAsync("digest", "send-now");
+        Assert.True(sent.ExitCode == 0, sent.ToString());
+        Assert.Equal(7, site.Server.Messages.Count);
+        foreach (var address in rejected)
+        {
+            site.Accept(address);
+        }
+
+        // Two browser tabs, two operators, the page and the CLI: five failed-only resends at the same moment, each with
+        // an id of its own. On PostgreSQL the test holds the digest's row until all five are waiting on it, so that
+        // they plan together rather than one after another as the processes happen to start.
+        using var holder = TestDatabase.IsPostgres ? site.Site.Database.Open() : null;
+        using var hold = holder?.BeginTransaction();
+        if (holder is not null)
+        {
+            using var lockRow = holder.CreateCommand();
+            lockRow.Transaction = hold;
+            lockRow.CommandText = "SELECT id FROM digests WHERE id = 1 FOR UPDATE";
+            lockRow.ExecuteScalar();
+        }
+
+        var resends = Enumerable.Range(1, 5).Select(i => site.Start("digest", "resend", "1", "--failed-only", "--request-id", $"tab-{i}")).ToList();
+        try
+        {
+            if (hold is not null)
+            {
+                await Eventually.ValueAsync(() => Task.FromResult(OperatorChecks.Scalar(site,
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")),
+                    waiting => waiting == 5, "five resends waiting on the digest's row", TimeSpan.FromSeconds(60));
+                hold.Commit();
+            }
+
+            var exits = new List<int>();
+            foreach (var resend in resends)
+            {
+                exits.Add(await resend.WaitAsync(TimeSpan.FromSeconds(60)));
+            }
+
+            Assert.True(exits.TrueForAll(exit => exit == 0),
+                string.Join("\n", resends.Select((r, i) => $"--- resend {i + 1}: exit {exits[i]}\n{r.Output}\n{r.Error}")));
+        }
+        finally
+        {
+            foreach (var resend in resends)
+            {
+                resend.Dispose();
+            }
+        }
+
+        var copies = OperatorChecks.Copies(site);
+        Assert.Equal(rejected, copies.Where(c => c.ResendId != 0).Select(c => c.To).Order(StringComparer.Ordinal));
+        Assert.Equal(10, copies.Count);
+        Assert.Equal(3, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM deliveries WHERE resend_id <> 0"));
+        // One resend recorded; the other four found nobody left to send to and recorded nothing.
+        Assert.Equal(1, OperatorChecks.Scalar(site, "SELECT COUNT(*) FROM resends"));
+        var outputs = resends.Select(r => r.Output).ToList();
+        Assert.Single(outputs, output => output.Contains("3 copies queued", StringComparison.Ordinal));
+        Assert.Equal(4, outputs.Count(output => output.Contains("Nothing to resend for digest 1", StringComparison.Ordinal)));
     }
 
     /// <summary>Each subscriber got the digest's copy once and the resend's copy once; no Message-ID arrived twice.</summary>

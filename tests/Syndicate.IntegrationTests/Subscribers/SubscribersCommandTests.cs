@@ -29,6 +29,10 @@ public sealed class SubscribersCommandTests : IDisposable
         Assert.Equal("Ann Lee", entry.GetProperty("name").GetString());
         Assert.Equal("active", entry.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.String, entry.GetProperty("confirmedAt").ValueKind);
+        // The fields GET /admin/subscribers has, so a script reads both the same way.
+        Assert.Equal("operator", entry.GetProperty("source").GetString());
+        Assert.Equal(["id", "email", "name", "status", "source", "createdAt", "confirmedAt", "unsubscribedAt"],
+            entry.EnumerateObject().Select(property => property.Name));
         Assert.True(_site.Exists(), "the database is the one appsettings.json names (data/s.db on SQLite)");
         Assert.Empty(_site.MailFiles());
     }

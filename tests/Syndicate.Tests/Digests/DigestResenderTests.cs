@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Digests;
+using Syndicate.Subscribers;
 
 namespace Syndicate.Tests.Digests;
 
@@ -33,6 +34,50 @@ public sealed class DigestResenderTests : IDisposable
         Assert.Equal($"request id 'r1' was already used for resend {resend.ResendId} of digest {second}; give this resend an id of its own", other.Refusal);
         Assert.Equal(1, await _harness.CountAsync("SELECT COUNT(*) FROM resends"));
         Assert.Equal(3, _harness.Transport.Messages.Count);
+    }
+
+    [Theory]
+    [InlineData("", "Everyone", false, "RequestId")]
+    [InlineData("x201", "FailedOnly", false, "RequestId")]
+    [InlineData("x200", "Everyone", false, "None")]
+    [InlineData("r", "FailedOnly", true, "ForceWithoutAddress")]
+    [InlineData("r", "Everyone", true, "ForceWithoutAddress")]
+    [InlineData("r", "To", true, "None")]
+    public async Task Check_RequestIdOneTo200AndForceOnlyWithOneAddress_RefusedBeforeAnythingIsRecorded(
+        string requestId, string modeName, bool force, string expectedName)
+    {
+        var mode = Enum.Parse<ResendMode>(modeName);
+        var expected = Enum.Parse<ResendRefusal>(expectedName);
+        await _harness.AddSubscriberAsync("ann@example.org");
+        await _harness.BaselineAsync();
+        var digest = await SendDigestAsync("one.md", "One", "2026-03-01");
+        var id = requestId.StartsWith('x') ? new string('x', int.Parse(requestId[1..], System.Globalization.CultureInfo.InvariantCulture)) : requestId;
+        var request = new ResendRequest(digest, mode, mode == ResendMode.To ? "ann@example.org" : null, force, false, id, "test");
+
+        var checkedRequest = DigestResender.Check(request);
+        var outcome = await _harness.Services.GetRequiredService<DigestResender>().ResendAsync(request, null, Cancel);
+
+        Assert.Equal(expected, checkedRequest?.RefusalKind ?? ResendRefusal.None);
+        Assert.Equal(expected, outcome.RefusalKind);
+        Assert.Equal(expected == ResendRefusal.None ? 1 : 0, await _harness.CountAsync("SELECT COUNT(*) FROM resends"));
+    }
+
+    [Fact]
+    public async Task ResendAsync_UnknownOrPendingAddress_RefusalNamesNoCliOption()
+    {
+        await _harness.AddSubscriberAsync("ann@example.org");
+        await _harness.AddSubscriberAsync("pat@example.org", SubscriberStatus.Pending);
+        await _harness.BaselineAsync();
+        var digest = await SendDigestAsync("one.md", "One", "2026-03-01");
+        var resender = _harness.Services.GetRequiredService<DigestResender>();
+
+        var unknown = await resender.ResendAsync(new ResendRequest(digest, ResendMode.To, " Bob@Example.ORG ", false, false, "r1", "test"), null, Cancel);
+        var pending = await resender.ResendAsync(new ResendRequest(digest, ResendMode.To, "pat@example.org", false, false, "r2", "test"), null, Cancel);
+
+        Assert.Equal(("Bob@example.org is not a subscriber", ResendRefusal.NotSubscriber, "Bob@example.org"),
+            (unknown.Refusal, unknown.RefusalKind, unknown.RefusedAddress));
+        Assert.Equal(("pat@example.org is pending", ResendRefusal.NeedsForce), (pending.Refusal, pending.RefusalKind));
+        Assert.Equal(0, await _harness.CountAsync("SELECT COUNT(*) FROM resends"));
     }
 
     private async Task<long> SendDigestAsync(string file, string title, string date)

@@ -25,6 +25,53 @@ public sealed class OperatorOutputTests
     }
 
     [Fact]
+    public void ForRows_Terminal_CompleteEndsTheRedrawnLineSoTheSummaryStartsOnItsOwn()
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        var progress = ConsoleProgress.ForRows(output, terminal: true);
+
+        progress.Report(1000);
+        progress.Report(2500);
+        progress.Complete();
+        output.WriteLine("2500 added");
+        progress.Complete();
+
+        Assert.Equal("\r  1000 rows read\r  2500 rows read\n2500 added\n", output.ToString());
+    }
+
+    [Fact]
+    public void ForDigests_Terminal_BarEndsItsLineWhenDoneOrWhenCompletedWithDeliveriesStillPending()
+    {
+        using var done = new StringWriter { NewLine = "\n" };
+        var finished = ConsoleProgress.ForDigests(done, terminal: true);
+        finished.Report(Summary(pending: 7));
+        finished.Report(Summary(pending: 0));
+        finished.Complete();
+        Assert.Equal(2, done.ToString().Count(c => c == '\r'));
+        Assert.EndsWith("] 11/11: 3 sent, 1 failed \n", done.ToString(), StringComparison.Ordinal);
+
+        // Deliveries left for a retry: the bar never reaches the end, and Complete ends its line.
+        using var waiting = new StringWriter { NewLine = "\n" };
+        var unfinished = ConsoleProgress.ForDigests(waiting, terminal: true);
+        unfinished.Report(Summary(pending: 7));
+        unfinished.Complete();
+        waiting.WriteLine("Digest 4: 3 sent");
+        Assert.EndsWith("] 4/11: 3 sent, 1 failed \nDigest 4: 3 sent\n", waiting.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Complete_NotATerminal_WritesNothing()
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        var progress = ConsoleProgress.ForRows(output, terminal: false);
+
+        progress.Report(1000);
+        progress.Complete();
+
+        Assert.Equal("  1000 rows read\n", output.ToString());
+    }
+
+    [Fact]
     public void HtmlPage_HeadersWithMarkup_SummarisedEncodedAfterBodyTag()
     {
         var message = Message("<b>Bold</b> & news", "<html><head></head><body class=\"x\"><p>Post</p></body></html>");
