@@ -33,6 +33,7 @@ internal static class AdminEndpoints
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         services.AddSingleton<AdminOperations>();
+        services.AddHostedService(provider => provider.GetRequiredService<AdminOperations>());
         services.AddSingleton<AdminKeyFilter>();
         return services;
     }

@@ -8,14 +8,17 @@ namespace Syndicate.Web;
 /// The admin API's long operations (send now, resend, a big import), run in the background of this process and
 /// polled at /admin/operations/{id}. Kept in memory: an operation outlives its request, not the process; what it
 /// did is in the database (deliveries, resends, subscribers), and an unfinished digest is resumed at the next start.
+/// As a hosted service it makes the host's stop wait for the running ones: the stop cancels them, and they record what
+/// they know (the deliveries already sent) before the process ends, within the host's ShutdownTimeout.
 /// </summary>
-internal sealed class AdminOperations(IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AdminOperations> logger)
+internal sealed class AdminOperations(IHostApplicationLifetime lifetime, TimeProvider time, ILogger<AdminOperations> logger) : IHostedService
 {
     /// <summary>Finished operations kept for polling; the oldest go first.</summary>
     public const int Kept = 200;
 
     private readonly ConcurrentDictionary<string, AdminOperation> _operations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AdminOperation> _byKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
 
     /// <summary>
     /// Starts <paramref name="work"/> in the background. While an operation with the same <paramref name="key"/> runs,
@@ -45,8 +48,27 @@ internal sealed class AdminOperations(IHostApplicationLifetime lifetime, TimePro
         Prune();
         AdminLog.OperationStarted(logger, operation.Id, kind);
         // The request that started it ends now; the service stopping is what cancels it.
-        _ = Task.Run(() => RunAsync(operation, work, lifetime.ApplicationStopping), CancellationToken.None);
+        var running = Task.Run(() => RunAsync(operation, work, lifetime.ApplicationStopping), CancellationToken.None);
+        _running.TryAdd(running, 0);
+        running.ContinueWith(finished => _running.TryRemove(finished, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         return operation;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Waits for the running operations, which ApplicationStopping has cancelled, until the host's stop gives up.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // RunAsync catches every failure of the work itself; this only waits.
+            await Task.WhenAll(_running.Keys).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's ShutdownTimeout ran out: the process ends, and the ledger's leases bring back what was not recorded.
+        }
     }
 
     public AdminOperation? Find(string id) => _operations.GetValueOrDefault(id);
