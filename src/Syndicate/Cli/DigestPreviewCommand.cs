@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Digests;
 using Syndicate.Posts;
@@ -53,20 +52,17 @@ internal static class DigestPreviewCommand
         }
 
         // Owner only, as the subscribers export: a preview holds the unpublished digest.
-        var temporary = $"{outFile}.{Guid.NewGuid():N}.tmp";
         try
         {
-            await using (var writer = new StreamWriter(PrivateFiles.CreateFile(temporary), new UTF8Encoding(false)))
+            await PrivateFiles.WriteTextAsync(outFile, async writer =>
             {
                 await writer.WriteAsync(page.AsMemory(), cancellationToken);
-            }
-
-            File.Move(temporary, outFile, overwrite: true);
+                return true;
+            });
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            File.Delete(temporary);
-            await error.WriteLineAsync($"Cannot write {outFile}: {ex.Message.Replace(temporary, outFile, StringComparison.Ordinal)}");
+            await error.WriteLineAsync($"Cannot write {outFile}: {ex.Message}");
             return 1;
         }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Storage;
 using Syndicate.Subscribers;
@@ -28,21 +27,14 @@ internal static class SubscribersExportCommand
             return 1;
         }
 
-        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
         int count;
         try
         {
-            await using (var writer = new StreamWriter(PrivateFiles.CreateFile(temporary), new UTF8Encoding(false)))
-            {
-                count = await csv.ExportAsync(writer, cancellationToken);
-            }
-
-            File.Move(temporary, file, overwrite: true);
+            count = await PrivateFiles.WriteTextAsync(file, writer => csv.ExportAsync(writer, cancellationToken));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            File.Delete(temporary);
-            await error.WriteLineAsync($"Cannot write {file}: {ex.Message.Replace(temporary, file, StringComparison.Ordinal)}");
+            await error.WriteLineAsync($"Cannot write {file}: {ex.Message}");
             return 1;
         }
 

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Syndicate.Storage;
 
 /// <summary>
@@ -37,5 +39,31 @@ internal static class PrivateFiles
         }
 
         return new FileStream(path, options);
+    }
+
+    /// <summary>
+    /// Writes a UTF-8 text file owner only, through a temporary file beside it renamed over <paramref name="path"/>: no
+    /// reader sees half of it, and a failure leaves what was there. An I/O failure comes back as an IOException whose
+    /// message names <paramref name="path"/>, not the temporary file.
+    /// </summary>
+    public static async Task<T> WriteTextAsync<T>(string path, Func<TextWriter, Task<T>> write)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            T result;
+            await using (var writer = new StreamWriter(CreateFile(temporary), new UTF8Encoding(false)))
+            {
+                result = await write(writer);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return result;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            throw new IOException(ex.Message.Replace(temporary, path, StringComparison.Ordinal), ex);
+        }
     }
 }

@@ -9,6 +9,9 @@ namespace Syndicate.Subscribers;
 /// </summary>
 internal static class EmailAddressRule
 {
+    /// <summary>The longest address there is (RFC 5321: a path of 256 octets, less its angle brackets).</summary>
+    public const int MaxLength = 254;
+
     public static bool TryNormalize(string? input, out string address, out string error)
     {
         address = "";
@@ -20,7 +23,7 @@ internal static class EmailAddressRule
             return false;
         }
 
-        if (text.Length > 254 || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) || text.Contains('<') || text.Contains(',') || text.Contains(';'))
+        if (text.Length > MaxLength || text.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) || text.Contains('<') || text.Contains(',') || text.Contains(';'))
         {
             error = $"'{Printable(text)}' is not a single plain email address";
             return false;

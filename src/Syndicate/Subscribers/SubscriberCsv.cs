@@ -50,7 +50,7 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         using var parser = new CsvParser(reader, configuration);
         string[]? header = null;
         long line = 1;
-        while (quotes.Clear() && await parser.ReadAsync())
+        for (quotes.Field = null; await parser.ReadAsync(); quotes.Field = null)
         {
             line += LineBreaks(parser.RawRecord);
             if (parser.Record is { } fields && (quotes.Field is not null || !fields.All(string.IsNullOrWhiteSpace)))
@@ -196,12 +196,6 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
     private sealed class BadQuote
     {
         public string? Field { get; set; }
-
-        public bool Clear()
-        {
-            Field = null;
-            return true;
-        }
     }
 
     /// <summary>One import: the records after the header row, written in batches, with the report of what happened to each line.</summary>
@@ -238,7 +232,7 @@ internal sealed class SubscriberCsv(SubscriberStore store, TimeProvider time, IL
         /// <summary>Imports every record <paramref name="parser"/> reads; <paramref name="line"/> is the line of the file its text starts on.</summary>
         public async Task ReadAsync(CsvParser parser, long line)
         {
-            while (Quotes.Clear() && await parser.ReadAsync())
+            for (Quotes.Field = null; await parser.ReadAsync(); Quotes.Field = null)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var fields = parser.Record ?? [];

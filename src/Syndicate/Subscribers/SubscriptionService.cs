@@ -318,7 +318,10 @@ internal sealed class SubscriptionService(
         return await store.FindAsync(subscriber.Id, cancellationToken) ?? subscriber;
     }
 
-    /// <summary>Names go into mail headers and pages: one line, no control characters, at most 200 characters.</summary>
+    /// <summary>The longest name kept; a longer one is cut.</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>Names go into mail headers and pages: one line, no control characters, at most <see cref="MaxNameLength"/> characters.</summary>
     public static string CleanName(string? name)
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -328,7 +331,7 @@ internal sealed class SubscriptionService(
 
         var chars = name.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c).ToArray();
         var text = string.Join(' ', new string(chars).Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        return text.Length > 200 ? text[..200] : text;
+        return text.Length > MaxNameLength ? text[..MaxNameLength] : text;
     }
 }
 

@@ -29,11 +29,6 @@ internal static class SubscriptionEndpoints
     /// </summary>
     public const int MaxSubscribeBodyBytes = 16 * 1024;
 
-    /// <summary>The longest address there is (RFC 5321), and the longest name kept: the form says so, and echoes no more.</summary>
-    private const int MaxAddressLength = 254;
-
-    private const int MaxNameLength = 200;
-
     private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
@@ -202,7 +197,7 @@ internal static class SubscriptionEndpoints
 
         return outcome.Accepted
             ? Html(Page("Check your inbox", "<p>Thank you. If the address can receive mail, a link to confirm your subscription is on its way. Click it to start receiving the digest.</p>"))
-            : Html(Form(urls, site.Value.Title, Echo(email, MaxAddressLength), Echo(name, MaxNameLength), outcome.Error), 400);
+            : Html(Form(urls, site.Value.Title, Echo(email, EmailAddressRule.MaxLength), Echo(name, SubscriptionService.MaxNameLength), outcome.Error), 400);
     }
 
     /// <summary>A value sent back into the form for correction, or nothing when it is longer than any valid one.</summary>
@@ -227,9 +222,9 @@ internal static class SubscriptionEndpoints
             {message}
             <form method="post" action="{SiteLink(urls, "/subscribe")}">
               <label for="email">Email address</label>
-              <input id="email" name="email" type="email" autocomplete="email" required maxlength="{MaxAddressLength}" value="{WebUtility.HtmlEncode(email)}">
+              <input id="email" name="email" type="email" autocomplete="email" required maxlength="{EmailAddressRule.MaxLength}" value="{WebUtility.HtmlEncode(email)}">
               <label for="name">Name (optional)</label>
-              <input id="name" name="name" type="text" autocomplete="name" maxlength="{MaxNameLength}" value="{WebUtility.HtmlEncode(name)}">
+              <input id="name" name="name" type="text" autocomplete="name" maxlength="{SubscriptionService.MaxNameLength}" value="{WebUtility.HtmlEncode(name)}">
               <button type="submit">Subscribe</button>
             </form>
             """);
