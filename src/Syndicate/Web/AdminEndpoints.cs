@@ -236,7 +236,7 @@ internal static class AdminEndpoints
         }
 
         var subscribers = await store.ListAsync(only, cancellationToken);
-        return Results.Json(subscribers.Select(Json));
+        return Results.Json(subscribers.Select(s => s.ToJson()));
     }
 
     private static async Task<IResult> AddSubscriberAsync(HttpContext context, SubscriptionService service, CancellationToken cancellationToken)
@@ -274,7 +274,7 @@ internal static class AdminEndpoints
         }
 
         return await service.RemoveAsync(email, cancellationToken) is { } removed
-            ? Results.Json(Json(removed))
+            ? Results.Json(removed.ToJson())
             : Problem(StatusCodes.Status404NotFound, $"{email} is not a subscriber.");
     }
 
@@ -356,15 +356,13 @@ internal static class AdminEndpoints
         return file;
     }
 
-    private static Dictionary<string, object?> Json(Subscriber s) => s.ToJson();
-
     /// <summary>
     /// An added (or pending, or made active) subscriber with what became of its confirmation mail: confirmationMail is
     /// sent, failed (with confirmationMailError), recentlySent (one went out within Subscribers:ConfirmationInterval) or notNeeded.
     /// </summary>
     private static Dictionary<string, object?> Json(AddOutcome outcome)
     {
-        var json = Json(outcome.Subscriber!);
+        var json = outcome.Subscriber!.ToJson();
         json["confirmationMail"] = outcome.Mail switch
         {
             ConfirmationMail.Sent => "sent",
