@@ -46,16 +46,18 @@ internal sealed class DigestSender(
             return false;
         }
 
+        // Deliveries handed to a transport whose outcome is not recorded yet: at a stop, their claims are kept.
+        var unsure = new ConcurrentDictionary<long, byte>();
         try
         {
-            await SendCoreAsync(digestId, progress, cancellationToken);
+            await SendCoreAsync(digestId, unsure, progress, cancellationToken);
             return true;
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
             // The process stops (Ctrl+C, SIGTERM, the scheduler's shutdown). What was sent is recorded by now (the recorder
-            // flushed in SendCoreAsync); the rest stays pending, or claimed until its lease runs out, for the next start.
-            DigestsLog.Stopped(logger, digestId);
+            // flushed in SendCoreAsync); the rest stays pending for the next start.
+            DigestsLog.Stopped(logger, digestId, await HandBackClaimsAsync(digestId, unsure.Keys));
             throw new DigestStoppedException(digestId, ex, cancellationToken);
         }
         finally
@@ -64,7 +66,31 @@ internal sealed class DigestSender(
         }
     }
 
-    private async Task SendCoreAsync(long digestId, IProgress<DigestSummary>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// At a stop, gives back the claims on deliveries this run never began, so that the next start sends them at once
+    /// instead of after Digest:ClaimLease. A message that was on its way when the process stopped keeps its claim, as
+    /// after a crash: the server may have taken it. Returns how many were given back; 0 when the database did not answer.
+    /// </summary>
+    private async Task<int> HandBackClaimsAsync(long digestId, ICollection<long> unsure)
+    {
+        // Not the stopping token, which is cancelled by now; a stop does not wait long for a database that does not answer.
+        using var limit = new CancellationTokenSource(HandBackLimit, time);
+        try
+        {
+            return await store.HandBackClaimsAsync(digestId, Sender, unsure.ToArray(), limit.Token);
+        }
+        catch (Exception ex) when (Database.IsUnavailable(ex) || ex is OperationCanceledException)
+        {
+            DigestsLog.HandBackFailed(logger, ex, digestId, options.Value.ClaimLease);
+            return 0;
+        }
+    }
+
+    /// <summary>How long a stop waits for the database to take back the claims of deliveries it never began.</summary>
+    private static readonly TimeSpan HandBackLimit = TimeSpan.FromSeconds(5);
+
+    private async Task SendCoreAsync(long digestId, ConcurrentDictionary<long, byte> unsure, IProgress<DigestSummary>? progress,
+        CancellationToken cancellationToken)
     {
         var (plannedAt, pending) = await store.SendingStartAsync(digestId, PoolSize, cancellationToken)
             ?? throw new InvalidOperationException($"There is no digest {digestId}.");
@@ -79,7 +105,7 @@ internal sealed class DigestSender(
             var content = messages.Content(digestId, plannedAt, await store.PostsAsync(digestId, cancellationToken), time.GetUtcNow());
             while (!cancellationToken.IsCancellationRequested)
             {
-                await SendClaimsAsync(digestId, content, pool, recorder, report, cancellationToken);
+                await SendClaimsAsync(digestId, content, pool, recorder, unsure, report, cancellationToken);
 
                 var (open, nextDue) = await outage.RetryAsync($"reading digest {digestId}",
                     () => store.OpenWorkAsync(digestId, cancellationToken), cancellationToken);
@@ -118,8 +144,8 @@ internal sealed class DigestSender(
     /// are claimed ahead), and no connection waits for a claim or for the rest of a batch to finish. The claims this
     /// run holds and has not recorded yet are renewed while it sends; any others under its name expire as usual.
     /// </summary>
-    private async Task SendClaimsAsync(long digestId, DigestContent content, TransportPool pool, DeliveryRecorder recorder, ProgressReport report,
-        CancellationToken cancellationToken)
+    private async Task SendClaimsAsync(long digestId, DigestContent content, TransportPool pool, DeliveryRecorder recorder,
+        ConcurrentDictionary<long, byte> unsure, ProgressReport report, CancellationToken cancellationToken)
     {
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var queue = Channel.CreateBounded<Claimed>(new BoundedChannelOptions(options.Value.BatchSize) { SingleWriter = true });
@@ -134,7 +160,7 @@ internal sealed class DigestSender(
                 await foreach (var claimed in queue.Reader.ReadAllAsync(sending.Token))
                 {
                     var subscriber = claimed.Subscriber is { } found && left.ContainsKey(found.Id) ? found with { Status = SubscriberStatus.Unsubscribed } : claimed.Subscriber;
-                    await DeliverAsync(digestId, content, claimed.Delivery, subscriber, claimed.At, pool, recorder, sending.Token);
+                    await DeliverAsync(digestId, content, claimed.Delivery, subscriber, claimed.At, pool, recorder, unsure, sending.Token);
                     held.TryRemove(claimed.Delivery.Id, out _);
                     // Also from here: a digest smaller than a batch is claimed at once and would report nothing until it ends.
                     report.Maybe(sending.Token);
@@ -194,7 +220,7 @@ internal sealed class DigestSender(
     }
 
     private async Task DeliverAsync(long digestId, DigestContent content, ClaimedDelivery delivery, Subscriber? subscriber, DateTimeOffset claimedAt,
-        TransportPool pool, DeliveryRecorder recorder, CancellationToken cancellationToken)
+        TransportPool pool, DeliveryRecorder recorder, ConcurrentDictionary<long, byte> unsure, CancellationToken cancellationToken)
     {
         var attempts = (int)delivery.Attempts + 1;
         // A claim older than a third of its lease (a stall, a slow server, a rate limit) is renewed, and checked,
@@ -218,6 +244,8 @@ internal sealed class DigestSender(
         }
 
         var transport = await pool.RentAsync(cancellationToken);
+        // From here until its outcome is committed, a stop cannot tell whether the server took the message.
+        unsure.TryAdd(delivery.Id, 0);
         Exception? failed = null;
         try
         {
@@ -240,6 +268,7 @@ internal sealed class DigestSender(
         if (failed is null)
         {
             await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Sent, attempts, now, null, null));
+            unsure.TryRemove(delivery.Id, out _);
             DigestsLog.Sent(logger, delivery.Id, digestId, subscriber.Id);
             return;
         }
@@ -249,11 +278,13 @@ internal sealed class DigestSender(
         {
             var retryAt = now + options.Value.RetryDelay * Math.Pow(2, attempts - 1);
             await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Pending, attempts, now, retryAt, failure.Reason));
+            unsure.TryRemove(delivery.Id, out _);
             DigestsLog.Retrying(logger, delivery.Id, subscriber.Id, retryAt, attempts, failure.Reason);
         }
         else
         {
             await recorder.RecordAsync(new DeliveryMark(delivery.Id, DeliveryState.Failed, attempts, now, null, failure.Reason));
+            unsure.TryRemove(delivery.Id, out _);
             DigestsLog.FailedForGood(logger, delivery.Id, subscriber.Id, failure.Reason);
         }
     }

@@ -121,6 +121,23 @@ internal sealed class DigestStore(Database database) : IDisposable
             new { before = DbTime.Text(expiredBefore) });
     }
 
+    /// <summary>
+    /// Gives back this sender's claims on deliveries of <paramref name="digestId"/>, except <paramref name="keep"/> (those
+    /// whose outcome it does not know), when it stops: the next start sends them at once instead of after their lease.
+    /// Returns how many.
+    /// </summary>
+    public async Task<int> HandBackClaimsAsync(long digestId, string sender, IReadOnlyCollection<long> keep, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var ids = keep.ToArray();
+        return await WriteAsync(() => connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
+            WHERE digest_id = @digestId AND status = 'claimed' AND claimed_by = @sender AND {(database.IsPostgres ? "id <> ALL(@ids)" : "id NOT IN @ids")}
+            """,
+            new { digestId, sender, ids }, cancellationToken: cancellationToken)), cancellationToken);
+    }
+
     /// <summary>Extends this sender's claim on a delivery; false when the claim was taken over (its lease ran out).</summary>
     public async Task<bool> RenewClaimAsync(long deliveryId, string sender, DateTimeOffset now, CancellationToken cancellationToken)
     {

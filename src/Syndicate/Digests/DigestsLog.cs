@@ -38,6 +38,9 @@ internal static partial class DigestsLog
     [LoggerMessage(4011, LogLevel.Warning, "Counting the deliveries of digest {DigestId} for its progress failed; the sending goes on")]
     public static partial void ProgressFailed(ILogger logger, Exception exception, long digestId);
 
-    [LoggerMessage(4012, LogLevel.Information, "Digest {DigestId} stops with the process before it finished; its remaining deliveries are kept and resumed at the next start")]
-    public static partial void Stopped(ILogger logger, long digestId);
+    [LoggerMessage(4012, LogLevel.Information, "Digest {DigestId} stops with the process before it finished; its remaining deliveries are kept and resumed at the next start ({HandedBack} claimed and not begun, handed back)")]
+    public static partial void Stopped(ILogger logger, long digestId, int handedBack);
+
+    [LoggerMessage(4013, LogLevel.Warning, "Handing back the claimed deliveries of digest {DigestId} at the stop failed; they are sent once their claims run out (Digest:ClaimLease {ClaimLease})")]
+    public static partial void HandBackFailed(ILogger logger, Exception exception, long digestId, TimeSpan claimLease);
 }
