@@ -38,6 +38,9 @@ internal static class AdminEndpoints
         return services;
     }
 
+    /// <summary>Every reading endpoint answers HEAD as it answers GET, without the body (HTTP: GET implies HEAD).</summary>
+    private static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
+
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder routes)
     {
         // One filter for the whole group (AddEndpointFilter<T> would make one per endpoint).
@@ -46,25 +49,25 @@ internal static class AdminEndpoints
             var filter = factory.ApplicationServices.GetRequiredService<AdminKeyFilter>();
             return invocation => filter.InvokeAsync(invocation, next);
         }).DisableAntiforgery();
-        admin.MapGet("/ui", (SiteUrls urls) => AdminUi.Page(AdminPath(urls))).WithMetadata(new AdminPage());
-        admin.MapGet("/ui/digests", async (DigestService digests, CancellationToken cancellationToken) =>
+        admin.MapMethods("/ui", GetAndHead, (SiteUrls urls) => AdminUi.Page(AdminPath(urls))).WithMetadata(new AdminPage());
+        admin.MapMethods("/ui/digests", GetAndHead, async (DigestService digests, CancellationToken cancellationToken) =>
             Results.Content(AdminUi.DigestRows(await digests.ListAsync(cancellationToken)), "text/html; charset=utf-8"));
 
-        admin.MapGet("/status", async (StatusReporter reporter, CancellationToken cancellationToken) =>
+        admin.MapMethods("/status", GetAndHead, async (StatusReporter reporter, CancellationToken cancellationToken) =>
             Results.Json(await reporter.ReportAsync(cancellationToken)));
-        admin.MapGet("/operations/{id}", (string id, AdminOperations operations) =>
+        admin.MapMethods("/operations/{id}", GetAndHead, (string id, AdminOperations operations) =>
             operations.Find(id) is { } operation
                 ? Results.Json(operation.Snapshot())
                 : Problem(StatusCodes.Status404NotFound, $"There is no operation {id}; operations are kept in memory until the service restarts."));
 
-        admin.MapGet("/digests", async (DigestService digests, CancellationToken cancellationToken) =>
+        admin.MapMethods("/digests", GetAndHead, async (DigestService digests, CancellationToken cancellationToken) =>
             Results.Json(await digests.ListAsync(cancellationToken)));
-        admin.MapGet("/digests/{id:long}", ShowDigestAsync);
+        admin.MapMethods("/digests/{id:long}", GetAndHead, ShowDigestAsync);
         admin.MapPost("/digests", SendNow);
         admin.MapPost("/digests/{id:long}/resend", ResendAsync);
-        admin.MapGet("/preview", PreviewAsync);
+        admin.MapMethods("/preview", GetAndHead, PreviewAsync);
 
-        admin.MapGet("/subscribers", ListSubscribersAsync);
+        admin.MapMethods("/subscribers", GetAndHead, ListSubscribersAsync);
         admin.MapPost("/subscribers", AddSubscriberAsync);
         admin.MapDelete("/subscribers", (string? email, SubscriptionService service, CancellationToken cancellationToken) =>
             RemoveSubscriberAsync(email, service, cancellationToken));

@@ -31,6 +31,19 @@ public sealed class AdminEndpointsTests
         var mail = status.GetProperty("mail");
         Assert.Equal(("Smtp", true), (mail.GetProperty("mode").GetString(), mail.GetProperty("reachable").GetBoolean()));
         Assert.Contains(status.GetProperty("feeds").EnumerateArray(), feed => feed.GetProperty("path").GetString() == "feed.xml");
+
+        // HEAD answers as GET does, without the body, and behind the same key.
+        foreach (var path in new[] { "/admin/status", "/admin/digests", "/admin/subscribers", "/admin/ui" })
+        {
+            using var head = await site.SendAsync(HttpMethod.Head, path);
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync(Cancel));
+            using var get = await site.GetAsync(path);
+            Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        }
+
+        using var refused = await site.SendAsync(HttpMethod.Head, "/admin/status", authorization: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
     }
 
     [Fact]
@@ -245,9 +258,9 @@ public sealed class AdminEndpointsTests
         // A known path asked with another method: 405 with the methods it takes, as the public endpoints answer.
         foreach (var (method, path, allow) in new[]
         {
-            (HttpMethod.Put, "/admin/subscribers", "DELETE, GET, POST"),
-            (HttpMethod.Post, "/admin/status", "GET"),
-            (HttpMethod.Delete, $"/admin/digests/{id}", "GET"),
+            (HttpMethod.Put, "/admin/subscribers", "DELETE, GET, HEAD, POST"),
+            (HttpMethod.Post, "/admin/status", "GET, HEAD"),
+            (HttpMethod.Delete, $"/admin/digests/{id}", "GET, HEAD"),
             (HttpMethod.Get, $"/admin/digests/{id}/resend", "POST"),
         })
         {
