@@ -202,6 +202,42 @@ public sealed class FeedEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Feed_IfNoneMatchCurrentETagWithEarlierIfModifiedSince_Returns304()
+    {
+        // A reader that last fetched from another node holds the same ETag with that node's (earlier) file time.
+        using var first = await Service.GetAsync("feed.xml");
+        var etag = first.Headers.ETag?.ToString();
+        var lastModified = first.Content.Headers.LastModified;
+
+        using var response = await Service.GetAsync("feed.xml", request =>
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            request.Headers.IfModifiedSince = lastModified!.Value.AddHours(-1);
+        });
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Empty(body);
+        Assert.Equal(etag, response.Headers.ETag?.ToString());
+    }
+
+    [Fact]
+    public async Task Feed_IfNoneMatchOtherETagWithCurrentIfModifiedSince_Returns200WithBody()
+    {
+        var lastModified = (await Service.GetAsync("feed.xml")).Content.Headers.LastModified;
+
+        using var response = await Service.GetAsync("feed.xml", request =>
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", "\"an-older-version\"");
+            request.Headers.IfModifiedSince = lastModified;
+        });
+        var body = await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(SiteTitles, FeedParsing.Titles(body));
+    }
+
+    [Fact]
     public async Task Feed_IfModifiedSinceLastModified_Returns304()
     {
         var lastModified = (await Service.GetAsync("feed.xml")).Content.Headers.LastModified;

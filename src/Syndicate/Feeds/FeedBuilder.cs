@@ -246,10 +246,12 @@ internal sealed class FeedBuilder
             }
         }
 
-        var title = scope.Name is null ? _site.Title : $"{_site.Title}: {scope.Name}";
+        // Without Site:Title the site is named by its address, in its own feeds and before each tag's name (not ": dotnet").
+        var site = string.IsNullOrWhiteSpace(_site.Title) ? _urls.Home : _site.Title;
+        var title = scope.Name is null ? site : $"{site}: {scope.Name}";
         var description = scope.Name is null ? _site.Description : $"Posts tagged {scope.Name}. {_site.Description}".Trim();
         return new FeedContext(
-            Title: string.IsNullOrWhiteSpace(title) ? _urls.Home : title,
+            Title: title,
             Description: description,
             HomeUrl: _urls.Home,
             SelfUrl: _urls.AbsoluteEncoded("/" + path),

@@ -104,27 +104,74 @@ internal static partial class HtmlUrlRewriter
         return Uri.TryCreate(document, trimmed, out var absolute) ? absolute.AbsoluteUri : url;
     }
 
+    /// <summary>
+    /// Resolves every candidate of a srcset, read as browsers read it (HTML's "parse a srcset attribute"): a URL runs to
+    /// the next white space, so a comma inside it (<c>w_480,c_fill/a.jpg</c>, as image CDNs write them) is part of it;
+    /// candidates are separated by the comma after a URL's descriptors, or by commas that end a URL.
+    /// </summary>
     private static string ResolveSrcSet(string srcset, SiteUrls site, Uri document)
     {
         var builder = new StringBuilder(srcset.Length + 64);
-        foreach (var candidate in srcset.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var at = 0;
+        while (true)
         {
+            while (at < srcset.Length && (IsHtmlSpace(srcset[at]) || srcset[at] == ','))
+            {
+                at++;
+            }
+
+            if (at >= srcset.Length)
+            {
+                return builder.ToString();
+            }
+
+            var urlStart = at;
+            while (at < srcset.Length && !IsHtmlSpace(srcset[at]))
+            {
+                at++;
+            }
+
+            var url = srcset[urlStart..at];
+            var descriptors = "";
+            if (url.EndsWith(','))
+            {
+                // Commas that end a URL end its candidate too: it has no descriptors.
+                url = url.TrimEnd(',');
+            }
+            else
+            {
+                // The descriptors run to the next comma outside parentheses.
+                var descriptorsStart = at;
+                var parentheses = false;
+                while (at < srcset.Length && (parentheses || srcset[at] != ','))
+                {
+                    parentheses = srcset[at] switch
+                    {
+                        '(' => true,
+                        ')' => false,
+                        _ => parentheses,
+                    };
+                    at++;
+                }
+
+                descriptors = srcset[descriptorsStart..at].Trim();
+            }
+
             if (builder.Length > 0)
             {
                 builder.Append(", ");
             }
 
-            var space = candidate.IndexOfAny([' ', '\t', '\n']);
-            var url = space < 0 ? candidate : candidate[..space];
             builder.Append(Resolve(url, site, document));
-            if (space >= 0)
+            if (descriptors.Length > 0)
             {
-                builder.Append(' ').Append(candidate[(space + 1)..].Trim());
+                builder.Append(' ').Append(descriptors);
             }
         }
-
-        return builder.ToString();
     }
+
+    /// <summary>HTML's ASCII white space: space, tab, line feed, form feed and carriage return.</summary>
+    private static bool IsHtmlSpace(char ch) => ch is ' ' or '\t' or '\n' or '\f' or '\r';
 
     // A start tag with attributes; a quoted value may hold < and >.
     [GeneratedRegex("""<[a-zA-Z][a-zA-Z0-9-]*\s(?:"[^"]*"|'[^']*'|[^<>"'])*>""")]

@@ -46,6 +46,14 @@ internal static class FeedEndpoints
             headers.ContentEncoding = coding;
         }
 
+        // RFC 9110 13.1.3: a request with If-None-Match is answered by its ETags alone. The file result would also weigh
+        // If-Modified-Since and send the whole feed again to a reader whose ETag matches but whose date is older: one that
+        // last fetched from another node (same bytes, a later file time there) or before the output folder was written anew.
+        if (context.Request.Headers.IfNoneMatch.Count > 0)
+        {
+            context.Request.Headers.IfModifiedSince = StringValues.Empty;
+        }
+
         // The file result answers If-None-Match / If-Modified-Since with 304 and HEAD without a body.
         return Results.Bytes(body, feed.Document.ContentType, lastModified: feed.LastModified, entityTag: EntityTagHeaderValue.Parse(etag));
     }

@@ -92,6 +92,20 @@ public sealed class FeedBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Build_NoSiteTitle_FeedsNamedByTheSiteAddressAndTheTag()
+    {
+        using var harness = new CatalogHarness(new TestSite(title: ""));
+        harness.WritePost("2024-01-01-a.md", Post("A", "2024-01-01T10:00:00Z", "tags: [dotnet]"));
+        harness.Catalog.Scan();
+
+        var documents = harness.BuildAll();
+
+        Assert.Equal("https://example.org/blog/", FeedParsing.Syndication(documents["feed.xml"].Body).Title.Text);
+        Assert.Equal("https://example.org/blog/: dotnet", FeedParsing.Syndication(documents["tags/dotnet/feed.xml"].Body).Title.Text);
+        Assert.Equal("https://example.org/blog/: dotnet", FeedParsing.FeedReader(documents["tags/dotnet/atom.xml"].Body).Title);
+    }
+
+    [Fact]
     public void Build_Twice_ByteIdenticalWithSameETags()
     {
         WriteSample();

@@ -39,6 +39,24 @@ public sealed class HtmlUrlRewriterTests
             Rewrite(html));
     }
 
+    [Theory]
+    [InlineData(
+        """<img srcset="https://res.cloudinary.com/demo/image/upload/w_480,c_fill/a.jpg 480w, https://res.cloudinary.com/demo/image/upload/w_800,c_fill/a.jpg 800w">""",
+        """<img srcset="https://res.cloudinary.com/demo/image/upload/w_480,c_fill/a.jpg 480w, https://res.cloudinary.com/demo/image/upload/w_800,c_fill/a.jpg 800w">""")]
+    [InlineData(
+        """<img srcset="/img/w_480,h_320/a.jpg 1x,img/b,c.png 2x">""",
+        """<img srcset="https://example.org/blog/img/w_480,h_320/a.jpg 1x, https://example.org/blog/2024/05/01/hello/img/b,c.png 2x">""")]
+    [InlineData(
+        """<img srcset="a.png,, b.png 2x">""",
+        """<img srcset="https://example.org/blog/2024/05/01/hello/a.png, https://example.org/blog/2024/05/01/hello/b.png 2x">""")]
+    [InlineData(
+        "<img srcset=\"\n  small.png 1x,\n  big.png 2x\n\">",
+        """<img srcset="https://example.org/blog/2024/05/01/hello/small.png 1x, https://example.org/blog/2024/05/01/hello/big.png 2x">""")]
+    public void Rewrite_SrcSet_CommaInsideAUrl_IsPartOfTheUrl(string html, string expected)
+    {
+        Assert.Equal(expected, Rewrite(html));
+    }
+
     [Fact]
     public void Rewrite_ProtocolRelative_TakesTheSiteScheme()
     {
