@@ -78,6 +78,35 @@ public sealed partial class DigestMessagesTests : IDisposable
         Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
     }
 
+    [Theory]
+    [InlineData("Unsubscribe <leave@blog.example.org>", "leave@blog.example.org")]
+    [InlineData("leave@bücher.example", "leave@xn--bcher-kva.example")]
+    [InlineData("\"Leave, please\" <leave+list@bücher.example>", "leave+list@xn--bcher-kva.example")]
+    public async Task Build_UnsubscribeMailtoWithANameOrAnInternationalDomain_MailtoIsTheBareAsciiAddress(string setting, string address)
+    {
+        var harness = Harness(new() { ["Mail:UnsubscribeMailto"] = setting });
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, mail, raw) = await SendOneAsync(harness);
+
+        var values = Header(mail, HeaderId.ListUnsubscribe).Split(", ");
+        Assert.Equal(2, values.Length);
+        Assert.Equal($"<mailto:{address}?subject=unsubscribe%20{ann.Id}>", values[1]);
+        Assert.True(Uri.TryCreate(values[1].Trim('<', '>'), UriKind.Absolute, out var mailto) && mailto.Scheme == "mailto", values[1]);
+        var headerBlock = raw[..raw.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.True(headerBlock.All(c => c < 128), "the header block has raw non-ASCII characters:\n" + headerBlock);
+    }
+
+    [Fact]
+    public void MailtoAddress_CharactersAUriCannotCarry_PercentEncoded()
+    {
+        Assert.Equal("%22a%20b%22@example.org", Syndicate.Digests.DigestMessages.MailtoAddress("\"a b\"@example.org"));
+        Assert.Equal("j%C3%B6rg@example.org", Syndicate.Digests.DigestMessages.MailtoAddress("jörg@example.org"));
+        Assert.Null(Syndicate.Digests.DigestMessages.MailtoAddress(" "));
+    }
+
     [Fact]
     public async Task Build_NonAsciiSiteTitle_SubjectEncodedOnTheWire()
     {
