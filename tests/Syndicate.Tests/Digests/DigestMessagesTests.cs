@@ -414,6 +414,29 @@ public sealed partial class DigestMessagesTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_LongUrlAndLongCodeLineInTheExcerpt_WrapInsteadOfWideningTheMail()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        var url = "https://example.org/" + new string('a', 150);
+        harness.WritePost("long.md", "Long lines", "2026-03-01",
+            body: $"See {url} for more.\n\n```\nvar line = \"{new string('x', 150)}\";\n```\n\n<!--more-->\n\nThe rest.");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var html = Html(mail);
+        Assert.Contains($"<a href=\"{url}\"", html, StringComparison.Ordinal);
+        // A word or address wider than the card breaks where it must (the cell's min-content width no longer grows with it),
+        // and a long line of code wraps; otherwise the 600px card, and on a phone the whole mail, grows sideways.
+        var content = Regex.Match(html, "<td class=\"content\" style=\"(?<style>[^\"]*)\"");
+        Assert.True(content.Success, "no content cell:\n" + html);
+        Assert.Contains("overflow-wrap: anywhere", content.Groups["style"].Value, StringComparison.Ordinal);
+        Assert.Contains("word-break: break-word", content.Groups["style"].Value, StringComparison.Ordinal);
+        Assert.Matches("<pre style=\"[^\"]*white-space: pre-wrap", html);
+    }
+
+    [Fact]
     public async Task Build_MarkupInNameAndTitle_EncodedEverywhere()
     {
         var harness = Harness();
