@@ -29,6 +29,9 @@ internal sealed class DigestMessages(
     private readonly SiteModel _site = SiteModel.From(site.Value);
     private readonly Header _listId = ListId(SiteModel.From(site.Value).Title, composer.FromDomain);
 
+    // The address of Mail:UnsubscribeMailto as a mailto: URI's path, the same for every message; null when none is set.
+    private readonly string? _mailto = MailtoAddress(mail.Value.UnsubscribeMailto);
+
     /// <summary>The posts as they are now (the content is rendered from the current files); the ledger's title and address for a post since removed.</summary>
     public DigestContent Content(long digestId, DateTimeOffset plannedAt, IReadOnlyList<LedgerPost> ledger, DateTimeOffset now)
     {
@@ -85,12 +88,9 @@ internal sealed class DigestMessages(
         }
 
         message.Headers.Add(_listId.Clone());
-        var unsubscribe = $"<{unsubscribeUrl}>";
-        if (!string.IsNullOrWhiteSpace(mail.Value.UnsubscribeMailto))
-        {
-            var mailto = MailComposer.SingleLine(mail.Value.UnsubscribeMailto).Replace("mailto:", "", StringComparison.OrdinalIgnoreCase);
-            unsubscribe += $", <mailto:{mailto}?subject=unsubscribe%20{subscriber.Id}>";
-        }
+        var unsubscribe = _mailto is null
+            ? $"<{unsubscribeUrl}>"
+            : $"<{unsubscribeUrl}>, <mailto:{_mailto}?subject=unsubscribe%20{subscriber.Id}>";
 
         message.Headers.Add(HeaderId.ListUnsubscribe, unsubscribe);
         // RFC 8058: mail clients may unsubscribe with one POST to the address, which must be https (Gmail ignores the
@@ -102,6 +102,39 @@ internal sealed class DigestMessages(
 
         message.Headers.Add(Bulk.Clone());
         return message;
+    }
+
+    /// <summary>
+    /// Mail:UnsubscribeMailto as the address of a <c>mailto:</c> URI (RFC 6068) in List-Unsubscribe: the bare address of the
+    /// mailbox it names (a display name such as <c>Unsubscribe &lt;leave@example.org&gt;</c> is left out), its domain in
+    /// ASCII (punycode), and every character a URI may not carry there percent-encoded (UTF-8), so the header stays one
+    /// well-formed ASCII URI whatever the setting holds. Null when the setting is empty or names no mailbox.
+    /// </summary>
+    internal static string? MailtoAddress(string? setting)
+    {
+        if (string.IsNullOrWhiteSpace(setting) || !MailOptionsValidator.TryParseMailbox(MailComposer.SingleLine(setting), out var mailbox))
+        {
+            return null;
+        }
+
+        var at = mailbox.Address.LastIndexOf('@');
+        var local = mailbox.Address[..at];
+        var domain = MailboxAddress.IdnMapping.Encode(mailbox.Address[(at + 1)..]);
+        var uri = new System.Text.StringBuilder(mailbox.Address.Length + 8);
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(local))
+        {
+            // RFC 6068: unreserved characters and the sub-delimiters other than "&" stand as they are in an address.
+            if (char.IsAsciiLetterOrDigit((char)b) || "-._~!$'()*+,;=".Contains((char)b, StringComparison.Ordinal))
+            {
+                uri.Append((char)b);
+            }
+            else
+            {
+                uri.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+        }
+
+        return uri.Append('@').Append(domain).ToString();
     }
 
     /// <summary>

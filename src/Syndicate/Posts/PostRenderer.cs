@@ -14,7 +14,7 @@ namespace Syndicate.Posts;
 /// <summary>
 /// Renders a post body to HTML with Markdig (tables, footnotes, auto links, emphasis extras, task
 /// lists; raw HTML passes through), makes its URLs absolute and cuts the excerpt: front matter
-/// description, else the part before <c>&lt;!--more--&gt;</c>, else the first paragraph.
+/// description, else the part before <c>&lt;!--more--&gt;</c>, else the first paragraph (not one in a table or a footnote).
 /// </summary>
 internal sealed partial class PostRenderer
 {
@@ -57,12 +57,26 @@ internal sealed partial class PostRenderer
         }
         else
         {
-            var first = markdown.Descendants<ParagraphBlock>().FirstOrDefault();
+            // A paragraph of prose: a table cell's text ("Name", "Yes") or a footnote is no excerpt of the post.
+            var first = markdown.Descendants<ParagraphBlock>().FirstOrDefault(paragraph => !InTableOrFootnote(paragraph));
             excerptHtml = first is null ? "" : ToHtml(first, links).Trim();
         }
 
         var summary = post.Description ?? PlainText(excerptHtml);
         return new PostContent(html, excerptHtml, summary);
+    }
+
+    private static bool InTableOrFootnote(Block block)
+    {
+        for (var parent = block.Parent; parent is not null; parent = parent.Parent)
+        {
+            if (parent is Markdig.Extensions.Tables.Table or Footnote or FootnoteGroup)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Tags stripped, entities decoded, white space collapsed: for JSON Feed summaries and mail text parts.</summary>

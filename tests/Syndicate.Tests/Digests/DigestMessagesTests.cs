@@ -78,6 +78,35 @@ public sealed partial class DigestMessagesTests : IDisposable
         Assert.Equal("List-Unsubscribe=One-Click", mail.Headers["List-Unsubscribe-Post"]);
     }
 
+    [Theory]
+    [InlineData("Unsubscribe <leave@blog.example.org>", "leave@blog.example.org")]
+    [InlineData("leave@bücher.example", "leave@xn--bcher-kva.example")]
+    [InlineData("\"Leave, please\" <leave+list@bücher.example>", "leave+list@xn--bcher-kva.example")]
+    public async Task Build_UnsubscribeMailtoWithANameOrAnInternationalDomain_MailtoIsTheBareAsciiAddress(string setting, string address)
+    {
+        var harness = Harness(new() { ["Mail:UnsubscribeMailto"] = setting });
+        var ann = await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        harness.WritePost("hello.md", "Hello", "2026-03-01");
+
+        var (_, mail, raw) = await SendOneAsync(harness);
+
+        var values = Header(mail, HeaderId.ListUnsubscribe).Split(", ");
+        Assert.Equal(2, values.Length);
+        Assert.Equal($"<mailto:{address}?subject=unsubscribe%20{ann.Id}>", values[1]);
+        Assert.True(Uri.TryCreate(values[1].Trim('<', '>'), UriKind.Absolute, out var mailto) && mailto.Scheme == "mailto", values[1]);
+        var headerBlock = raw[..raw.IndexOf("\r\n\r\n", StringComparison.Ordinal)];
+        Assert.True(headerBlock.All(c => c < 128), "the header block has raw non-ASCII characters:\n" + headerBlock);
+    }
+
+    [Fact]
+    public void MailtoAddress_CharactersAUriCannotCarry_PercentEncoded()
+    {
+        Assert.Equal("%22a%20b%22@example.org", Syndicate.Digests.DigestMessages.MailtoAddress("\"a b\"@example.org"));
+        Assert.Equal("j%C3%B6rg@example.org", Syndicate.Digests.DigestMessages.MailtoAddress("jörg@example.org"));
+        Assert.Null(Syndicate.Digests.DigestMessages.MailtoAddress(" "));
+    }
+
     [Fact]
     public async Task Build_NonAsciiSiteTitle_SubjectEncodedOnTheWire()
     {
@@ -382,6 +411,29 @@ public sealed partial class DigestMessagesTests : IDisposable
             Uri.TryCreate(System.Net.WebUtility.HtmlDecode(link), UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http",
             $"'{link}' is not an absolute http(s) address; mail clients have no base to resolve it against"));
         Assert.Contains("https://blog.example.org/2026/03/01/second/", links);
+    }
+
+    [Fact]
+    public async Task Build_LongUrlAndLongCodeLineInTheExcerpt_WrapInsteadOfWideningTheMail()
+    {
+        var harness = Harness();
+        await harness.AddSubscriberAsync("ann@example.org");
+        await harness.BaselineAsync();
+        var url = "https://example.org/" + new string('a', 150);
+        harness.WritePost("long.md", "Long lines", "2026-03-01",
+            body: $"See {url} for more.\n\n```\nvar line = \"{new string('x', 150)}\";\n```\n\n<!--more-->\n\nThe rest.");
+
+        var (_, mail, _) = await SendOneAsync(harness);
+
+        var html = Html(mail);
+        Assert.Contains($"<a href=\"{url}\"", html, StringComparison.Ordinal);
+        // A word or address wider than the card breaks where it must (the cell's min-content width no longer grows with it),
+        // and a long line of code wraps; otherwise the 600px card, and on a phone the whole mail, grows sideways.
+        var content = Regex.Match(html, "<td class=\"content\" style=\"(?<style>[^\"]*)\"");
+        Assert.True(content.Success, "no content cell:\n" + html);
+        Assert.Contains("overflow-wrap: anywhere", content.Groups["style"].Value, StringComparison.Ordinal);
+        Assert.Contains("word-break: break-word", content.Groups["style"].Value, StringComparison.Ordinal);
+        Assert.Matches("<pre style=\"[^\"]*white-space: pre-wrap", html);
     }
 
     [Fact]

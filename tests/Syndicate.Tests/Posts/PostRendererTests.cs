@@ -138,6 +138,27 @@ public sealed class PostRendererTests
         Assert.Equal("First paragraph.", summary);
     }
 
+    [Theory]
+    [InlineData("| Name | Done |\n| - | - |\n| a | yes |\n\nThe results so far.\n")]
+    [InlineData("```\ncode\n```\n\n| Name | Done |\n| - | - |\n| a | yes |\n\nThe results so far.\n")]
+    [InlineData("+------+------+\n| Name | Done |\n+======+======+\n| a    | yes  |\n+------+------+\n\nThe results so far.\n")]
+    public void Render_NoMarkerAndATableFirst_ExcerptIsTheFirstParagraphOutsideTheTable(string body)
+    {
+        var (_, excerpt, summary) = Render(body);
+
+        Assert.Equal("<p>The results so far.</p>", excerpt);
+        Assert.Equal("The results so far.", summary);
+    }
+
+    [Fact]
+    public void Render_NoMarkerAndOnlyATableAndAFootnote_NoExcerpt()
+    {
+        var (_, excerpt, summary) = Render("| Name | Done[^1] |\n| - | - |\n| a | yes |\n\n[^1]: As of May.\n");
+
+        Assert.Equal("", excerpt);
+        Assert.Equal("", summary);
+    }
+
     [Fact]
     public void Render_MoreMarkerInsideCodeBlock_IsNotAMarker()
     {

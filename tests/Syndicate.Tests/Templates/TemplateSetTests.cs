@@ -100,6 +100,29 @@ public sealed class TemplateSetTests
         Assert.True(mail.Html.Contains(expected, StringComparison.Ordinal), mail.Html);
     }
 
+    [Theory]
+    [InlineData("he", "rtl")]
+    [InlineData("ar-EG", "rtl")]
+    [InlineData("fa", "rtl")]
+    [InlineData("pa-Arab", "rtl")]
+    [InlineData("en", "ltr")]
+    [InlineData("ku-Latn", "ltr")]
+    public void Render_ShippedLayout_DirectionFollowsTheSiteLanguage(string language, string direction)
+    {
+        var set = TemplateFolders.ShippedSet();
+
+        var mail = set.Render("confirm", new
+        {
+            site = Site with { Language = language },
+            subscriber = new { email = "ann@example.com", name = "" },
+            confirm_url = "https://example.org/c/1",
+        });
+
+        // A site in Hebrew or Arabic reads right to left: aligned to the right, its punctuation at the end of the line.
+        Assert.Contains($"<html lang=\"{language}\" dir=\"{direction}\"", mail.Html, StringComparison.Ordinal);
+        Assert.Matches($"<div role=\"article\"[^>]* lang=\"{language}\" dir=\"{direction}\">", mail.Html);
+    }
+
     [Fact]
     public void Render_ModelPreheader_TheLayoutPrintsIt()
     {
