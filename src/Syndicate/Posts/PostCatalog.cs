@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Enumeration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed class PostCatalog : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedConflicts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedLinks = new(StringComparer.Ordinal);
     private readonly PostParser _parser;
     private readonly PostRenderer _renderer;
     private readonly TimeProvider _time;
@@ -60,10 +62,9 @@ internal sealed class PostCatalog : IDisposable
         var stopwatch = Stopwatch.StartNew();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var toRead = new List<FoundFile>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
         if (Directory.Exists(Folder))
         {
-            foreach (var info in new DirectoryInfo(Folder).EnumerateFiles("*", options))
+            foreach (var info in EnumerateFiles())
             {
                 if (!IsPostFile(info.FullName))
                 {
@@ -139,6 +140,67 @@ internal sealed class PostCatalog : IDisposable
 
         PostsLog.PostRead(_logger, Folder, $"scan: {misses.Count} read, {toRead.Count - misses.Count} from the cache, {changes} changed in {stopwatch.ElapsedMilliseconds} ms");
         return changes;
+    }
+
+    /// <summary>
+    /// Every file under the posts folder, as DirectoryInfo.EnumerateFiles lists them, but never into a folder no post can be in
+    /// (hidden, or starting with _) and into a linked folder only once and only when it leads outside the posts folder: a link
+    /// to the folder itself, one of its parents or one of its subfolders would list the same posts again and again.
+    /// </summary>
+    private FileSystemEnumerable<FileInfo> EnumerateFiles()
+    {
+        List<string>? followed = null;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        return new FileSystemEnumerable<FileInfo>(Folder, (ref entry) => (FileInfo)entry.ToFileSystemInfo(), options)
+        {
+            ShouldIncludePredicate = (ref entry) => !entry.IsDirectory,
+            ShouldRecursePredicate = (ref entry) =>
+                entry.FileName.Length > 0 && entry.FileName[0] is not ('.' or '_' or '#' or '~')
+                && ((entry.Attributes & FileAttributes.ReparsePoint) == 0 || FollowLinkedFolder(entry.ToFullPath(), ref followed)),
+        };
+    }
+
+    /// <summary>Whether a scan lists the folder a link inside the posts folder leads to; a link not followed is logged once.</summary>
+    private bool FollowLinkedFolder(string link, ref List<string>? followed)
+    {
+        string? target;
+        try
+        {
+            target = Directory.ResolveLinkTarget(link, returnFinalTarget: true)?.FullName;
+        }
+        catch (IOException)
+        {
+            // A loop of links, or one that leads nowhere.
+            target = null;
+        }
+
+        if (target is not null)
+        {
+            target = Path.TrimEndingDirectorySeparator(target);
+            var folder = Path.TrimEndingDirectorySeparator(Directory.ResolveLinkTarget(Folder, returnFinalTarget: true)?.FullName ?? Folder);
+            followed ??= [];
+            if (!Overlap(target, Folder) && !Overlap(target, folder) && !followed.Exists(other => Overlap(target, other)))
+            {
+                followed.Add(target);
+                return true;
+            }
+        }
+
+        lock (_gate)
+        {
+            if (_reportedLinks.Add(link))
+            {
+                PostsLog.LinkedFolderSkipped(_logger, RelativeName(link), target ?? "nowhere");
+            }
+        }
+
+        return false;
+
+        static bool Overlap(string a, string b) => IsWithin(a, b) || IsWithin(b, a);
+
+        static bool IsWithin(string path, string folder) =>
+            path.StartsWith(folder, StringComparison.Ordinal)
+            && (path.Length == folder.Length || path[folder.Length] == Path.DirectorySeparatorChar || folder.EndsWith(Path.DirectorySeparatorChar));
     }
 
     /// <summary>
