@@ -88,12 +88,13 @@ internal sealed class PostCatalog : IDisposable
         var misses = new List<FoundFile>(toRead.Count);
         foreach (var found in toRead)
         {
-            if (_cache.TryTake(RelativeName(found.Path), found.Stamp) is { } cached)
+            if (_cache.TryTake(RelativeName(found.Path), found.Stamp, out var lastGood) is { } cached)
             {
                 found.Result = new PostParseResult(cached, []);
             }
             else
             {
+                found.LastGood = lastGood;
                 misses.Add(found);
             }
         }
@@ -111,11 +112,19 @@ internal sealed class PostCatalog : IDisposable
         lock (_gate)
         {
             var now = _time.GetUtcNow().UtcDateTime;
-            foreach (var (path, stamp, result) in toRead)
+            foreach (var found in toRead)
             {
+                var (path, stamp, result) = found;
                 if (settle && result is { Post: null } && (stamp.Length == 0 || now - stamp.LastWriteUtc < SettleTime))
                 {
                     continue;
+                }
+
+                if (result is { Post: null } && found.LastGood is { } lastGood && !_entries.ContainsKey(path))
+                {
+                    // A file that broke while the service was stopped (or between two builds): the version the cache kept
+                    // from the last run stays published, as it would have had the service seen the file break.
+                    _entries[path] = new Entry(lastGood.Stamp, lastGood, []);
                 }
 
                 if (result is not null)
@@ -222,28 +231,18 @@ internal sealed class PostCatalog : IDisposable
         }
 
         List<Post> posts;
-        var kept = new List<Post>();
         lock (_gate)
         {
+            // A last good version kept while its file is broken is cached too, with the stamp of the file it came from: the
+            // next run reads the file again (its stamp differs) and, while it is still broken, publishes this version.
             posts = new List<Post>(_entries.Count);
             foreach (var entry in _entries.Values)
             {
-                if (entry.Good is { } post && post.Stamp == entry.Stamp)
+                if (entry.Good is { } post)
                 {
                     posts.Add(post);
                 }
-                else if (entry.Good is { Content: null, StoredContent: not null } last)
-                {
-                    kept.Add(last);
-                }
             }
-        }
-
-        // A last good version kept while its file is broken is not cached (its file has another stamp now): its HTML is
-        // read into memory before the file it lies in is replaced.
-        foreach (var post in kept)
-        {
-            GetContent(post);
         }
 
         // Written or not (a failure is logged), the next try waits for the next change: no rewrite, and no warning, every rescan.
@@ -626,6 +625,9 @@ internal sealed class PostCatalog : IDisposable
         public FileStamp Stamp { get; } = stamp;
 
         public PostParseResult? Result { get; set; }
+
+        /// <summary>The version of this file the cache holds from the last run, when the file has changed since.</summary>
+        public Post? LastGood { get; set; }
 
         public void Deconstruct(out string path, out FileStamp stamp, out PostParseResult? result) => (path, stamp, result) = (Path, Stamp, Result);
     }
