@@ -69,6 +69,37 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Equal(["Good post"], FeedParsing.Titles(_site.ReadOutput("tags/good/atom.xml")));
     }
 
+    [Fact]
+    public async Task Build_PostBrokenSinceTheLastBuild_KeepsItsLastGoodVersionUntilFixed()
+    {
+        WriteSettings();
+        _site.WritePost("2026-05-01-other.md", "Other post");
+        _site.WriteFile("2026-05-02-edited.md", "---\ntitle: \"Edited, good\"\n---\nThe good body.\n");
+        var first = await SyndicateCli.RunAsync(_site.Root, "build");
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        _site.WriteFile("2026-05-02-edited.md", "---\ntitle: Edited: broken\n---\nThe new body.\n");
+        var broken = await SyndicateCli.RunAsync(_site.Root, "build");
+        var again = await SyndicateCli.RunAsync(_site.Root, "build");
+
+        foreach (var result in (CliResult[])[broken, again])
+        {
+            Assert.True(result.ExitCode == 1, result.ToString());
+            var lines = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var line = Assert.Single(lines, line => line.StartsWith("2026-05-02-edited.md", StringComparison.Ordinal));
+            Assert.StartsWith("2026-05-02-edited.md:2: the front matter is not valid YAML: ", line, StringComparison.Ordinal);
+            Assert.EndsWith(" Its last good version stays published until the file is fixed.", line, StringComparison.Ordinal);
+            Assert.Equal(["Edited, good", "Other post"], FeedParsing.Titles(_site.ReadOutput("feed.xml")));
+            Assert.Contains("The good body.", System.Text.Encoding.UTF8.GetString(_site.ReadOutput("feed.xml")!), StringComparison.Ordinal);
+        }
+
+        _site.WriteFile("2026-05-02-edited.md", "---\ntitle: \"Edited: fixed\"\n---\nThe new body.\n");
+        var fixedUp = await SyndicateCli.RunAsync(_site.Root, "build");
+
+        Assert.True(fixedUp.ExitCode == 0, fixedUp.ToString());
+        Assert.Equal(["Edited: fixed", "Other post"], FeedParsing.Titles(_site.ReadOutput("feed.xml")));
+    }
+
     [Theory]
     [InlineData("Site:BaseUrl", "blog.example.test", "Sqlite", "posts")]
     [InlineData("Posts:Folder", TestSite.BaseUrl, "Sqlite", "no-such-folder")]

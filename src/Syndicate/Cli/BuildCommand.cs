@@ -42,10 +42,14 @@ internal static class BuildCommand
 
         if (snapshot.Rejected.Count > 0)
         {
-            await error.WriteLineAsync($"{Counted.Of(snapshot.Rejected.Count, "problem")} in posts; these posts were not published:");
+            // A file that broke since the last build keeps the version the post cache holds of it; the line says so.
+            var kept = snapshot.Posts.Select(post => post.File).ToHashSet(StringComparer.Ordinal);
+            await error.WriteLineAsync($"{Counted.Of(snapshot.Rejected.Count, "problem")} in posts; these posts were not published, unless said otherwise:");
             foreach (var diagnostic in snapshot.Rejected)
             {
-                await error.WriteLineAsync("  " + diagnostic);
+                await error.WriteLineAsync(kept.Contains(diagnostic.File)
+                    ? $"  {diagnostic} Its last good version stays published until the file is fixed."
+                    : "  " + diagnostic);
             }
         }
 

@@ -44,6 +44,60 @@ internal static class FrontMatterEvents
         }
     }
 
+    /// <summary>
+    /// The first key given twice in one mapping, with the YAML lines of both, read from the events up to the first that
+    /// fails; null when there is none. Only for a front matter that did not load: it costs a second parse.
+    /// </summary>
+    public static (string Key, long FirstLine, long SecondLine)? FindDuplicateKey(string yaml)
+    {
+        // Per open collection: the keys of a mapping seen so far (null for a sequence), and whether the next scalar is a key.
+        var open = new Stack<(Dictionary<string, long>? Keys, bool KeyNext)>();
+        try
+        {
+            var parser = new Parser(new StringReader(yaml));
+            while (parser.MoveNext())
+            {
+                var isKey = open.TryPeek(out var top) && top.Keys is not null && top.KeyNext;
+                if (open.Count > 0 && top.Keys is not null)
+                {
+                    // Every node in a mapping alternates key, value.
+                    if (parser.Current is NodeEvent)
+                    {
+                        open.Pop();
+                        open.Push((top.Keys, !top.KeyNext));
+                    }
+                }
+
+                switch (parser.Current)
+                {
+                    case Scalar { Value: var key } scalar when isKey:
+                        if (top.Keys!.TryGetValue(key, out var first))
+                        {
+                            return (key, first, scalar.Start.Line);
+                        }
+
+                        top.Keys[key] = scalar.Start.Line;
+                        break;
+                    case MappingStart:
+                        open.Push((new Dictionary<string, long>(StringComparer.Ordinal), true));
+                        break;
+                    case SequenceStart:
+                        open.Push((null, false));
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        open.Pop();
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        {
+            // The YAML is broken before any key repeats.
+        }
+
+        return null;
+    }
+
     private static bool TryValue(IParser parser, out FrontMatterValue? value)
     {
         value = null;

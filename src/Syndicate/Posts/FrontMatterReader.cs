@@ -35,6 +35,12 @@ internal sealed partial class FrontMatterReader(string file, int firstLine)
         {
             stream.Load(new StringReader(text));
         }
+        catch (YamlException ex) when (FrontMatterEvents.FindDuplicateKey(text) is { } duplicate && duplicate.SecondLine == ex.Start.Line)
+        {
+            _errors.Add(new PostDiagnostic(file, FileLine(duplicate.SecondLine), null,
+                $"the key {duplicate.Key} is given twice, on lines {FileLine(duplicate.FirstLine)} and {FileLine(duplicate.SecondLine)}; keep one of them."));
+            return false;
+        }
         catch (YamlException ex)
         {
             var message = CleanMessage(ex.InnerException is YamlException inner ? inner.Message : ex.Message);

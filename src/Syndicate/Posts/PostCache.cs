@@ -56,12 +56,25 @@ internal sealed class PostCache : IDisposable
 
     /// <summary>
     /// The cached post for <paramref name="file"/> when the cache holds it with exactly <paramref name="stamp"/>;
-    /// otherwise null (read the file). The cache file is read on the first call.
+    /// otherwise null (read the file), and the cached version as <paramref name="lastGood"/>: the post to keep publishing
+    /// should the file as it is now not parse. The cache file is read on the first call.
     /// </summary>
-    public Post? TryTake(string file, FileStamp stamp)
+    public Post? TryTake(string file, FileStamp stamp, out Post? lastGood)
     {
         var loaded = _loaded ??= Load();
-        return loaded.Remove(file, out var post) && post.Stamp == stamp && stamp.LastWriteUtc < _loadedWrittenAt - RacyWindow ? post : null;
+        lastGood = null;
+        if (!loaded.Remove(file, out var post))
+        {
+            return null;
+        }
+
+        if (post.Stamp == stamp && stamp.LastWriteUtc < _loadedWrittenAt - RacyWindow)
+        {
+            return post;
+        }
+
+        lastGood = post;
+        return null;
     }
 
     /// <summary>Drops the cached posts that no file asked for (deleted or changed files); returns how many.</summary>

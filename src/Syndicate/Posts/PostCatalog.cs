@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Enumeration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ internal sealed class PostCatalog : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedConflicts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedLinks = new(StringComparer.Ordinal);
     private readonly PostParser _parser;
     private readonly PostRenderer _renderer;
     private readonly TimeProvider _time;
@@ -60,10 +62,9 @@ internal sealed class PostCatalog : IDisposable
         var stopwatch = Stopwatch.StartNew();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var toRead = new List<FoundFile>();
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
         if (Directory.Exists(Folder))
         {
-            foreach (var info in new DirectoryInfo(Folder).EnumerateFiles("*", options))
+            foreach (var info in EnumerateFiles())
             {
                 if (!IsPostFile(info.FullName))
                 {
@@ -87,12 +88,13 @@ internal sealed class PostCatalog : IDisposable
         var misses = new List<FoundFile>(toRead.Count);
         foreach (var found in toRead)
         {
-            if (_cache.TryTake(RelativeName(found.Path), found.Stamp) is { } cached)
+            if (_cache.TryTake(RelativeName(found.Path), found.Stamp, out var lastGood) is { } cached)
             {
                 found.Result = new PostParseResult(cached, []);
             }
             else
             {
+                found.LastGood = lastGood;
                 misses.Add(found);
             }
         }
@@ -110,11 +112,19 @@ internal sealed class PostCatalog : IDisposable
         lock (_gate)
         {
             var now = _time.GetUtcNow().UtcDateTime;
-            foreach (var (path, stamp, result) in toRead)
+            foreach (var found in toRead)
             {
+                var (path, stamp, result) = found;
                 if (settle && result is { Post: null } && (stamp.Length == 0 || now - stamp.LastWriteUtc < SettleTime))
                 {
                     continue;
+                }
+
+                if (result is { Post: null } && found.LastGood is { } lastGood && !_entries.ContainsKey(path))
+                {
+                    // A file that broke while the service was stopped (or between two builds): the version the cache kept
+                    // from the last run stays published, as it would have had the service seen the file break.
+                    _entries[path] = new Entry(lastGood.Stamp, lastGood, []);
                 }
 
                 if (result is not null)
@@ -142,6 +152,67 @@ internal sealed class PostCatalog : IDisposable
     }
 
     /// <summary>
+    /// Every file under the posts folder, as DirectoryInfo.EnumerateFiles lists them, but never into a folder no post can be in
+    /// (hidden, or starting with _) and into a linked folder only once and only when it leads outside the posts folder: a link
+    /// to the folder itself, one of its parents or one of its subfolders would list the same posts again and again.
+    /// </summary>
+    private FileSystemEnumerable<FileInfo> EnumerateFiles()
+    {
+        List<string>? followed = null;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        return new FileSystemEnumerable<FileInfo>(Folder, (ref entry) => (FileInfo)entry.ToFileSystemInfo(), options)
+        {
+            ShouldIncludePredicate = (ref entry) => !entry.IsDirectory,
+            ShouldRecursePredicate = (ref entry) =>
+                entry.FileName.Length > 0 && entry.FileName[0] is not ('.' or '_' or '#' or '~')
+                && ((entry.Attributes & FileAttributes.ReparsePoint) == 0 || FollowLinkedFolder(entry.ToFullPath(), ref followed)),
+        };
+    }
+
+    /// <summary>Whether a scan lists the folder a link inside the posts folder leads to; a link not followed is logged once.</summary>
+    private bool FollowLinkedFolder(string link, ref List<string>? followed)
+    {
+        string? target;
+        try
+        {
+            target = Directory.ResolveLinkTarget(link, returnFinalTarget: true)?.FullName;
+        }
+        catch (IOException)
+        {
+            // A loop of links, or one that leads nowhere.
+            target = null;
+        }
+
+        if (target is not null)
+        {
+            target = Path.TrimEndingDirectorySeparator(target);
+            var folder = Path.TrimEndingDirectorySeparator(Directory.ResolveLinkTarget(Folder, returnFinalTarget: true)?.FullName ?? Folder);
+            followed ??= [];
+            if (!Overlap(target, Folder) && !Overlap(target, folder) && !followed.Exists(other => Overlap(target, other)))
+            {
+                followed.Add(target);
+                return true;
+            }
+        }
+
+        lock (_gate)
+        {
+            if (_reportedLinks.Add(link))
+            {
+                PostsLog.LinkedFolderSkipped(_logger, RelativeName(link), target ?? "nowhere");
+            }
+        }
+
+        return false;
+
+        static bool Overlap(string a, string b) => IsWithin(a, b) || IsWithin(b, a);
+
+        static bool IsWithin(string path, string folder) =>
+            path.StartsWith(folder, StringComparison.Ordinal)
+            && (path.Length == folder.Length || path[folder.Length] == Path.DirectorySeparatorChar || folder.EndsWith(Path.DirectorySeparatorChar));
+    }
+
+    /// <summary>
     /// Writes Posts:CacheFile when a post or a rendered HTML is new since the last write: every post whose file parsed
     /// (in its current version), with the HTML rendered so far or loaded from the cache. Returns why the write failed
     /// (also logged), or null.
@@ -160,28 +231,18 @@ internal sealed class PostCatalog : IDisposable
         }
 
         List<Post> posts;
-        var kept = new List<Post>();
         lock (_gate)
         {
+            // A last good version kept while its file is broken is cached too, with the stamp of the file it came from: the
+            // next run reads the file again (its stamp differs) and, while it is still broken, publishes this version.
             posts = new List<Post>(_entries.Count);
             foreach (var entry in _entries.Values)
             {
-                if (entry.Good is { } post && post.Stamp == entry.Stamp)
+                if (entry.Good is { } post)
                 {
                     posts.Add(post);
                 }
-                else if (entry.Good is { Content: null, StoredContent: not null } last)
-                {
-                    kept.Add(last);
-                }
             }
-        }
-
-        // A last good version kept while its file is broken is not cached (its file has another stamp now): its HTML is
-        // read into memory before the file it lies in is replaced.
-        foreach (var post in kept)
-        {
-            GetContent(post);
         }
 
         // Written or not (a failure is logged), the next try waits for the next change: no rewrite, and no warning, every rescan.
@@ -564,6 +625,9 @@ internal sealed class PostCatalog : IDisposable
         public FileStamp Stamp { get; } = stamp;
 
         public PostParseResult? Result { get; set; }
+
+        /// <summary>The version of this file the cache holds from the last run, when the file has changed since.</summary>
+        public Post? LastGood { get; set; }
 
         public void Deconstruct(out string path, out FileStamp stamp, out PostParseResult? result) => (path, stamp, result) = (Path, Stamp, Result);
     }

@@ -54,6 +54,12 @@ internal static partial class PostDate
                 var digits = z.Replace(":", "", StringComparison.Ordinal);
                 var hours = int.Parse(digits.AsSpan(1, 2), CultureInfo.InvariantCulture);
                 var minutes = digits.Length >= 5 ? int.Parse(digits.AsSpan(3, 2), CultureInfo.InvariantCulture) : 0;
+                if (minutes > 59)
+                {
+                    // +01:60 is no offset; TimeSpan would quietly read it as +02:00.
+                    return false;
+                }
+
                 offset = new TimeSpan(hours, minutes, 0) * (z[0] == '-' ? -1 : 1);
                 if (offset.Duration() > TimeSpan.FromHours(14))
                 {

@@ -50,10 +50,11 @@ internal sealed class PostSource
 
         // A NUL byte never occurs in Markdown; it marks an image, archive or other binary file saved as .md.
         var nul = bytes[..Math.Min(bytes.Length, 8192)].IndexOf((byte)0);
-        if (nul >= 0)
+        if (nul >= 0 || bytes.StartsWith(Utf16LeMark) || bytes.StartsWith(Utf16BeMark))
         {
-            error = new PostDiagnostic(file, null, null,
-                "this is a binary file, not Markdown text; move it out of the posts folder or give it another extension.");
+            error = new PostDiagnostic(file, null, null, WideEncoding(bytes) is { } encoding
+                ? $"the file is saved as {encoding}, not UTF-8; save it as UTF-8 (in most editors: Save As, then the encoding UTF-8)."
+                : "this is a binary file, not Markdown text; move it out of the posts folder or give it another extension.");
             return null;
         }
 
@@ -144,6 +145,44 @@ internal sealed class PostSource
     {
         var trimmed = line.TrimEnd();
         return trimmed.SequenceEqual("---") || (allowDots && trimmed.SequenceEqual("..."));
+    }
+
+    private static ReadOnlySpan<byte> Utf16LeMark => [0xFF, 0xFE];
+
+    private static ReadOnlySpan<byte> Utf16BeMark => [0xFE, 0xFF];
+
+    private static ReadOnlySpan<byte> Utf32LeMark => [0xFF, 0xFE, 0, 0];
+
+    private static ReadOnlySpan<byte> Utf32BeMark => [0, 0, 0xFE, 0xFF];
+
+    /// <summary>
+    /// UTF-16 or UTF-32 text (as Windows editors save "Unicode"), by its byte order mark or, without one, by an ASCII first
+    /// character with its zero bytes; null for any other file with a NUL byte.
+    /// </summary>
+    private static string? WideEncoding(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith(Utf32LeMark) || bytes.StartsWith(Utf32BeMark))
+        {
+            return "UTF-32";
+        }
+
+        if (bytes.StartsWith(Utf16LeMark) || bytes.StartsWith(Utf16BeMark))
+        {
+            return "UTF-16";
+        }
+
+        if (bytes.Length >= 4 && bytes[0] is > 0 and < 0x80 && bytes[1..4].SequenceEqual([(byte)0, (byte)0, (byte)0])
+            || bytes.Length >= 4 && bytes[..3].SequenceEqual([(byte)0, (byte)0, (byte)0]) && bytes[3] is > 0 and < 0x80)
+        {
+            return "UTF-32";
+        }
+
+        if (bytes.Length >= 2 && (bytes[0] is > 0 and < 0x80 && bytes[1] == 0 || bytes[0] == 0 && bytes[1] is > 0 and < 0x80))
+        {
+            return "UTF-16";
+        }
+
+        return null;
     }
 
     private static int FindInvalidUtf8(ReadOnlySpan<byte> bytes)

@@ -46,4 +46,7 @@ internal static partial class PostsLog
 
     [LoggerMessage(1014, LogLevel.Warning, "Post cache {CacheFile} could not be {Action} ({Reason}); posts are read from their files, nothing is lost. Delete the file if this repeats, or set Posts:CacheFile to \"\" to go without")]
     public static partial void CacheUnusable(ILogger logger, string cacheFile, string action, string reason);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Linked folder {Link} in the posts folder is not read: it leads to {Target}, which holds posts already read or the posts folder itself (a loop). Remove the link, or point it at a folder outside the posts folder")]
+    public static partial void LinkedFolderSkipped(ILogger logger, string link, string target);
 }

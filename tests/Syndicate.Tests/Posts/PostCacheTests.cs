@@ -137,7 +137,7 @@ public sealed class PostCacheTests : IDisposable
     }
 
     [Fact]
-    public void NextRun_DeletedAndBadFiles_AreNotTakenFromTheCache()
+    public void NextRun_DeletedFileIsForgottenAndABadFileKeepsItsCachedLastGoodVersion()
     {
         _first.WritePost("2024-01-01-one.md", Post("One", "2024-01-01"));
         _first.WritePost("2024-01-02-two.md", Post("Two", "2024-01-02"));
@@ -150,8 +150,16 @@ public sealed class PostCacheTests : IDisposable
         next.Scan();
         var snapshot = next.Snapshot(_first.Time.GetUtcNow());
 
-        Assert.Empty(snapshot.Posts);
+        // The file broke while nothing ran: the version the cache holds is its last good one, as in a running service.
+        var kept = Assert.Single(snapshot.Posts);
+        Assert.Equal(("2024-01-02-two.md", new DateTimeOffset(2024, 1, 2, 0, 0, 0, TimeSpan.Zero)), (kept.File, kept.Date));
         Assert.Equal("date", Assert.Single(snapshot.Rejected).Field);
+
+        // Kept in the cache again, so the run after still has it while the file stays broken.
+        next.SaveCache();
+        var (after, _) = NextRun();
+        after.Scan();
+        Assert.Equal("2024-01-02-two.md", Assert.Single(after.Snapshot(_first.Time.GetUtcNow()).Posts).File);
     }
 
     [Fact]

@@ -230,6 +230,27 @@ public sealed class PostCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Scan_LinkedFoldersLoopingBack_EachPostOnceAndALinkOutsideIsRead()
+    {
+        _harness.WritePost("2024-01-01-a.md", Post("A", "2024-01-01"));
+        _harness.WritePost("sub/2024-01-02-b.md", Post("B", "2024-01-02"));
+        using var outside = new TempFolder();
+        File.WriteAllText(Path.Combine(outside.Path, "2024-01-03-shared.md"), Post("Shared", "2024-01-03"));
+        Directory.CreateSymbolicLink(_harness.PostPath("loop"), ".");
+        Directory.CreateSymbolicLink(_harness.PostPath("up"), "..");
+        Directory.CreateSymbolicLink(_harness.PostPath("sub/side"), _harness.PostPath("sub"));
+        Directory.CreateSymbolicLink(_harness.PostPath("shared"), outside.Path);
+        Directory.CreateSymbolicLink(Path.Combine(outside.Path, "back"), outside.Path);
+
+        _harness.Catalog.Scan();
+        var snapshot = _harness.Snapshot();
+
+        Assert.Equal(["Shared", "B", "A"], snapshot.Posts.Select(p => p.Title));
+        Assert.Equal("shared/2024-01-03-shared.md", snapshot.Posts[0].File);
+        Assert.Empty(snapshot.Rejected);
+    }
+
+    [Fact]
     public void GetContent_SamePostTwice_RendersOnce()
     {
         _harness.WritePost("2024-01-01-a.md", Post("A", "2024-01-01"));

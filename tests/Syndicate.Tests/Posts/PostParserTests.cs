@@ -339,6 +339,17 @@ public sealed class PostParserTests
         Assert.StartsWith("2024-05-07-bad.md:3: the front matter is not valid YAML: ", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("---\ntitle: One\ndate: 2024-05-07\ntitle: Two\n---\nBody.\n", "p.md:4: the key title is given twice, on lines 2 and 4; keep one of them.")]
+    [InlineData("---\r\ntitle: T\r\nauthor:\r\n  name: Ann\r\n  name: Bob\r\n---\r\n", "p.md:5: the key name is given twice, on lines 4 and 5; keep one of them.")]
+    [InlineData("---\ntitle: T\ntags: [a, {x: 1, x: 2}]\n---\n", "p.md:3: the key x is given twice, on lines 3 and 3; keep one of them.")]
+    public void Parse_KeyGivenTwice_NamesBothLinesAndSaysToKeepOne(string text, string expected)
+    {
+        var error = _site.Reject("p.md", text);
+
+        Assert.Equal(expected, error.ToString());
+    }
+
     [Fact]
     public void Parse_MalformedYamlAfterBomAndCrlf_LineIsStillTheFileLine()
     {
@@ -418,6 +429,8 @@ public sealed class PostParserTests
     [InlineData("2024-02-30")]
     [InlineData("2024-05-01T25:00")]
     [InlineData("2024-05-01T10:00+15:00")]
+    [InlineData("2024-05-01T10:00-00:60")]
+    [InlineData("2024-05-01 10:00 +0175")]
     [InlineData("01/05/2024")]
     public void Parse_UnparseableDate_NamesValueLineAndFormats(string value)
     {

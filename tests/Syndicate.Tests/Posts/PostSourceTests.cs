@@ -88,6 +88,27 @@ public sealed class PostSourceTests
         Assert.Contains("move it out of the posts folder", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("utf-16", true, "UTF-16")]
+    [InlineData("utf-16BE", true, "UTF-16")]
+    [InlineData("utf-16", false, "UTF-16")]
+    [InlineData("utf-32", true, "UTF-32")]
+    [InlineData("utf-32", false, "UTF-32")]
+    public void Read_Utf16Or32Text_SaysToSaveAsUtf8NotThatItIsBinary(string encodingName, bool byteOrderMark, string named)
+    {
+        var encoding = Encoding.GetEncoding(encodingName);
+        var text = encoding.GetBytes("---\ntitle: Notepad\ndate: 2024-01-01\n---\nBody\n");
+        byte[] bytes = byteOrderMark ? [.. encoding.GetPreamble(), .. text] : text;
+
+        var source = PostSource.Read("notepad.md", bytes, 1000, out var error);
+
+        Assert.Null(source);
+        Assert.NotNull(error);
+        Assert.Equal(
+            $"notepad.md: the file is saved as {named}, not UTF-8; save it as UTF-8 (in most editors: Save As, then the encoding UTF-8).",
+            error.ToString());
+    }
+
     [Fact]
     public void Read_InvalidUtf8_ReportsLineAndByteOffset()
     {
