@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Digests;
+
+using Syndicate.Hosting;
 
 namespace Syndicate.Cli;
 
@@ -13,7 +14,7 @@ internal static class DigestListCommand
         var digests = await services.GetRequiredService<DigestService>().ListAsync(cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(digests.Select(DigestShowCommand.Json)));
+            await output.WriteLineAsync(JsonOutput.Serialize(digests.Select(DigestShowCommand.Json), JsonOutput.Plain));
             return 0;
         }
 

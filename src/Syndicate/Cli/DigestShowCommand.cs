@@ -1,6 +1,7 @@
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Syndicate.Digests;
+
+using Syndicate.Hosting;
 
 namespace Syndicate.Cli;
 
@@ -23,13 +24,13 @@ internal static class DigestShowCommand
         var resends = await services.GetRequiredService<DigestResender>().ListAsync(id, cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(new
+            await output.WriteLineAsync(JsonOutput.Serialize(new
             {
                 digest = Json(digest),
                 posts = posts.Select(p => p.ToJson()),
                 failures = failures.Select(f => new { email = f.Email, attempts = f.Attempts, error = f.Error }),
                 resends = resends.Select(r => new { id = r.Id, mode = r.Mode, target = r.Target, requestedBy = r.RequestedBy, requestedAt = r.RequestedAt, deliveries = r.Deliveries }),
-            }));
+            }, JsonOutput.Plain));
             return 0;
         }
 

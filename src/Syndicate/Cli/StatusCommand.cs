@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Hosting;
 using Syndicate.Posts;
 using Syndicate.Status;
 
@@ -8,7 +8,6 @@ namespace Syndicate.Cli;
 /// <summary><c>status [--json]</c>: posts, feeds, subscribers, digests, deliveries and the mail server at a glance.</summary>
 internal static class StatusCommand
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static async Task<int> RunAsync(IServiceProvider services, bool json, TextWriter output, CancellationToken cancellationToken)
     {
@@ -16,7 +15,7 @@ internal static class StatusCommand
         var report = await services.GetRequiredService<StatusReporter>().ReportAsync(cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(report, Json));
+            await output.WriteLineAsync(JsonOutput.Serialize(report, JsonOutput.WebIndented));
             return 0;
         }
 

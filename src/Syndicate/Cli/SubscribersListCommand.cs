@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Syndicate.Hosting;
 using Syndicate.Subscribers;
 
 namespace Syndicate.Cli;
@@ -26,7 +26,7 @@ internal static class SubscribersListCommand
         var subscribers = await services.GetRequiredService<SubscriberStore>().ListAsync(filter, cancellationToken);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(subscribers.Select(s => s.ToJson())));
+            await output.WriteLineAsync(JsonOutput.Serialize(subscribers.Select(s => s.ToJson()), JsonOutput.Plain));
             return 0;
         }
 

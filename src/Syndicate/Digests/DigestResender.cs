@@ -97,24 +97,24 @@ internal sealed class DigestResender(
         {
             case ResendMode.FailedOnly:
                 // The subscribers whose latest delivery of this digest failed and who are still active.
-                recipients.AddRange(await connection.QueryAsync<(long, string)>(
+                recipients.AddRange((await connection.QueryAsync<RecipientRow>(
                     """
-                    SELECT s.id, s.email FROM subscribers s
+                    SELECT s.id AS Id, s.email AS Email, s.status AS Status FROM subscribers s
                     WHERE s.status = 'active' AND EXISTS (
                         SELECT 1 FROM deliveries d WHERE d.digest_id = @digestId AND d.subscriber_id = s.id AND d.status = 'failed'
                           AND d.resend_id = (SELECT MAX(x.resend_id) FROM deliveries x WHERE x.digest_id = @digestId AND x.subscriber_id = s.id))
                     ORDER BY s.id
                     """,
-                    new { digestId = request.DigestId }, transaction));
+                    new { digestId = request.DigestId }, transaction)).Select(row => (row.Id, row.Email)));
                 break;
             case ResendMode.Everyone:
-                recipients.AddRange(await connection.QueryAsync<(long, string)>(
+                recipients.AddRange((await connection.QueryAsync<RecipientRow>(
                     """
-                    SELECT s.id, s.email FROM subscribers s
+                    SELECT s.id AS Id, s.email AS Email, s.status AS Status FROM subscribers s
                     WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM deliveries d WHERE d.digest_id = @digestId AND d.subscriber_id = s.id)
                     ORDER BY s.id
                     """,
-                    new { digestId = request.DigestId }, transaction));
+                    new { digestId = request.DigestId }, transaction)).Select(row => (row.Id, row.Email)));
                 break;
             default:
                 if (!EmailAddressRule.TryNormalize(request.Email, out var address, out var error))
@@ -122,27 +122,27 @@ internal sealed class DigestResender(
                     return ResendOutcome.Refused(error);
                 }
 
-                var row = await connection.QuerySingleOrDefaultAsync<(long Id, string Email, string Status)?>(
-                    "SELECT id, email, status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
+                var row = await connection.QuerySingleOrDefaultAsync<RecipientRow>(
+                    "SELECT id AS Id, email AS Email, status AS Status FROM subscribers WHERE email_key = @key", new { key = EmailAddressRule.Key(address) }, transaction);
                 if (row is null)
                 {
                     return ResendOutcome.Refused($"{address} is not a subscriber", ResendRefusal.NotSubscriber, address);
                 }
 
                 // An unsubscribed address receives nothing more, whoever asks: it comes back only by subscribing again.
-                if (row.Value.Status == "unsubscribed")
+                if (row.Status == "unsubscribed")
                 {
                     return ResendOutcome.Refused(
-                        $"{row.Value.Email} unsubscribed and receives nothing more; it gets digests again only by subscribing again through the form");
+                        $"{row.Email} unsubscribed and receives nothing more; it gets digests again only by subscribing again through the form");
                 }
 
-                if (row.Value.Status != "active" && !request.Force)
+                if (row.Status != "active" && !request.Force)
                 {
-                    return ResendOutcome.Refused($"{row.Value.Email} is {row.Value.Status}", ResendRefusal.NeedsForce, row.Value.Email);
+                    return ResendOutcome.Refused($"{row.Email} is {row.Status}", ResendRefusal.NeedsForce, row.Email);
                 }
 
-                forced = row.Value.Status != "active";
-                recipients.Add((row.Value.Id, row.Value.Email));
+                forced = row.Status != "active";
+                recipients.Add((row.Id, row.Email));
                 break;
         }
 
@@ -203,10 +203,34 @@ internal sealed class DigestResender(
     public async Task<IReadOnlyList<ResendRecord>> ListAsync(long digestId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Id, string Mode, string Target, string RequestedBy, string RequestedAt, long Deliveries)>(
-            "SELECT id, mode, target, requested_by, requested_at, deliveries FROM resends WHERE digest_id = @digestId ORDER BY id",
+        var rows = await connection.QueryAsync<ResendRow>(
+            "SELECT id AS Id, mode AS Mode, target AS Target, requested_by AS RequestedBy, requested_at AS RequestedAt, deliveries AS Deliveries FROM resends WHERE digest_id = @digestId ORDER BY id",
             new { digestId });
         return rows.Select(r => new ResendRecord(r.Id, r.Mode, r.Target, r.RequestedBy, DbTime.Parse(r.RequestedAt), (int)r.Deliveries)).ToList();
+    }
+
+    internal sealed class RecipientRow
+    {
+        public long Id { get; init; }
+
+        public string Email { get; init; } = "";
+
+        public string Status { get; init; } = "";
+    }
+
+    internal sealed class ResendRow
+    {
+        public long Id { get; init; }
+
+        public string Mode { get; init; } = "";
+
+        public string Target { get; init; } = "";
+
+        public string RequestedBy { get; init; } = "";
+
+        public string RequestedAt { get; init; } = "";
+
+        public long Deliveries { get; init; }
     }
 
     private static string ModeText(ResendMode mode) => mode switch

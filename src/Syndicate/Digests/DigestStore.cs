@@ -46,8 +46,8 @@ internal sealed class DigestStore(Database database) : IDisposable
         // uncarried posts: Microsoft.Data.Sqlite begins IMMEDIATE, which takes the file's write lock; on
         // PostgreSQL the uncarried rows are locked, and a second planner waiting on them finds them carried.
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var candidates = await connection.QueryAsync<(long Id, string Key)>(
-            "SELECT id, post_key FROM published_posts WHERE carried_by IS NULL ORDER BY post_date DESC, id DESC"
+        var candidates = await connection.QueryAsync<CandidateRow>(
+            "SELECT id AS Id, post_key AS Key FROM published_posts WHERE carried_by IS NULL ORDER BY post_date DESC, id DESC"
             + (database.IsPostgres ? " FOR UPDATE" : ""), transaction: transaction);
         var posts = candidates.Where(c => publishedKeys.Contains(c.Key)).Take(maxPosts).Select(c => c.Id).ToList();
         if (posts.Count == 0)
@@ -130,12 +130,12 @@ internal sealed class DigestStore(Database database) : IDisposable
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var ids = keep.ToArray();
-        return await WriteAsync(() => connection.ExecuteAsync(new CommandDefinition(
+        return await WriteAsync(() => connection.ExecuteAsync(
             $"""
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
             WHERE digest_id = @digestId AND status = 'claimed' AND claimed_by = @sender AND {(database.IsPostgres ? "id <> ALL(@ids)" : "id NOT IN @ids")}
             """,
-            new { digestId, sender, ids }, cancellationToken: cancellationToken)), cancellationToken);
+            new { digestId, sender, ids }), cancellationToken);
     }
 
     /// <summary>Extends this sender's claim on a delivery; false when the claim was taken over (its lease ran out).</summary>
@@ -261,9 +261,9 @@ internal sealed class DigestStore(Database database) : IDisposable
     public async Task<(bool Open, DateTimeOffset? NextDue)> OpenWorkAsync(long digestId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(long Open, string? Next)>(
+        var row = await connection.QuerySingleAsync<OpenRow>(
             """
-            SELECT COUNT(*), MIN(CASE WHEN status = 'pending' THEN next_attempt_at END)
+            SELECT COUNT(*) AS Open, MIN(CASE WHEN status = 'pending' THEN next_attempt_at END) AS Next
             FROM deliveries WHERE digest_id = @digestId AND status IN ('pending', 'claimed')
             """,
             new { digestId });
@@ -324,15 +324,15 @@ internal sealed class DigestStore(Database database) : IDisposable
     public async Task<IReadOnlyList<(string Email, int Attempts, string? Error)>> FailuresAsync(long digestId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string, long, string?)>(
+        var rows = await connection.QueryAsync<FailureRow>(
             """
-            SELECT s.email, d.attempts, d.last_error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+            SELECT s.email AS Email, d.attempts AS Attempts, d.last_error AS Error FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
             WHERE d.digest_id = @digestId AND d.status = 'failed'
               AND d.resend_id = (SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = d.digest_id AND y.subscriber_id = d.subscriber_id)
             ORDER BY d.id
             """,
             new { digestId });
-        return rows.Select(r => (r.Item1, (int)r.Item2, r.Item3)).ToList();
+        return rows.Select(r => (r.Email, (int)r.Attempts, r.Error)).ToList();
     }
 
     // Counts go by each subscriber's latest copy: once a resend reached someone whose first delivery
@@ -358,14 +358,37 @@ internal sealed class DigestStore(Database database) : IDisposable
         _ => "pending",
     };
 
-    private sealed class StartRow
+    internal sealed class CandidateRow
+    {
+        public long Id { get; init; }
+
+        public string Key { get; init; } = "";
+    }
+
+    internal sealed class OpenRow
+    {
+        public long Open { get; init; }
+
+        public string? Next { get; init; }
+    }
+
+    internal sealed class FailureRow
+    {
+        public string Email { get; init; } = "";
+
+        public long Attempts { get; init; }
+
+        public string? Error { get; init; }
+    }
+
+    internal sealed class StartRow
     {
         public string PlannedAt { get; init; } = "";
 
         public long Pending { get; init; }
     }
 
-    private sealed class SummaryRow
+    internal sealed class SummaryRow
     {
         public long Id { get; init; }
 

@@ -10,7 +10,7 @@ namespace Syndicate.Hosting;
 /// what is expected, which every verb and the service report with the other wrong settings. Without it the
 /// binder's InvalidOperationException stops at the first such value, in its own words.
 /// </summary>
-internal sealed class ReportingOptionsFactory<TOptions>(
+internal sealed class ReportingOptionsFactory<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
     IEnumerable<IConfigureOptions<TOptions>> setups, IEnumerable<IPostConfigureOptions<TOptions>> postConfigures,
     IEnumerable<IValidateOptions<TOptions>> validations) : IOptionsFactory<TOptions>
     where TOptions : class

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
@@ -360,7 +361,8 @@ internal static class SyndicateProgram
         }
     }
 
-    private static void Collect<TOptions>(IServiceProvider services, List<string> failures)
+    private static void Collect<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
+        IServiceProvider services, List<string> failures)
         where TOptions : class
     {
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -52,6 +53,9 @@ internal static class SyndicateServices
         services.AddSubscriptionRateLimit();
         services.AddAdmin();
         services.AddHostedService<StartupSummary>();
+        // Problem answers (Results.Problem) through metadata made at build time: the native AOT executable has no
+        // reflection-made serializer. The service's other JSON goes through JsonOutput.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ProblemJson.Default));
         return services;
     }
 
@@ -112,7 +116,10 @@ internal static class SyndicateServices
     }
 
     /// <param name="bind">Binds the section: called with the options type named, so that the configuration binding generator makes its code.</param>
-    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, Action<OptionsBuilder<TOptions>> bind)
+    private static void AddValidatedOptions<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(
+        this IServiceCollection services, Action<OptionsBuilder<TOptions>> bind)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
@@ -122,3 +129,7 @@ internal static class SyndicateServices
         services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 }
+
+/// <summary>The problem answers' JSON metadata, generated at build time.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
+internal sealed partial class ProblemJson : System.Text.Json.Serialization.JsonSerializerContext;

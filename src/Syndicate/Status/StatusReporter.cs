@@ -37,10 +37,10 @@ internal sealed class StatusReporter(
         var counts = await subscribers.CountByStatusAsync(cancellationToken);
         var all = await digests.ListAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        var (pending, failed) = await connection.QuerySingleAsync<(long, long)>(
+        var deliveries = await connection.QuerySingleAsync<DeliveryCounts>(
             """
-            SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'claimed') THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) FROM deliveries d
+            SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'claimed') THEN 1 ELSE 0 END), 0) AS Pending,
+                   COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS Failed FROM deliveries d
             WHERE d.resend_id = (SELECT MAX(y.resend_id) FROM deliveries y WHERE y.digest_id = d.digest_id AND y.subscriber_id = d.subscriber_id)
             """);
         return new StatusReport(
@@ -53,8 +53,8 @@ internal sealed class StatusReporter(
                 counts.GetValueOrDefault(SubscriberStatus.Unsubscribed)),
             all.Count > 0 ? all[0] : null,
             NextDigest(now),
-            (int)pending,
-            (int)failed,
+            (int)deliveries.Pending,
+            (int)deliveries.Failed,
             await MailAsync(cancellationToken));
     }
 
@@ -157,6 +157,13 @@ internal sealed class StatusReporter(
         {
             return new MailStatus("Smtp", server, false, ex.Message);
         }
+    }
+
+    internal sealed class DeliveryCounts
+    {
+        public long Pending { get; init; }
+
+        public long Failed { get; init; }
     }
 }
 

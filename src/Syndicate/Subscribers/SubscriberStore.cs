@@ -48,7 +48,7 @@ internal sealed class SubscriberStore(Database database)
     public async Task<IReadOnlyDictionary<SubscriberStatus, int>> CountByStatusAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Status, long Count)>("SELECT status, COUNT(*) FROM subscribers GROUP BY status");
+        var rows = await connection.QueryAsync<StatusCount>("SELECT status AS Status, COUNT(*) AS Count FROM subscribers GROUP BY status");
         return rows.ToDictionary(row => ParseStatus(row.Status), row => (int)row.Count);
     }
 
@@ -156,7 +156,7 @@ internal sealed class SubscriberStore(Database database)
         _ => SubscriberStatus.Pending,
     };
 
-    private sealed class Row
+    internal sealed class Row
     {
         public long Id { get; init; }
 
@@ -179,5 +179,12 @@ internal sealed class SubscriberStore(Database database)
         public Subscriber ToSubscriber() => new(
             Id, Email, Name, ParseStatus(Status), Source, DbTime.Parse(Created_At), DbTime.ParseOrNull(Confirmed_At),
             DbTime.ParseOrNull(Unsubscribed_At), DbTime.ParseOrNull(Confirmation_Sent_At));
+    }
+
+    internal sealed class StatusCount
+    {
+        public string Status { get; init; } = "";
+
+        public long Count { get; init; }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Syndicate.Digests;
+using Syndicate.Hosting;
 using Syndicate.Site;
 using Syndicate.Status;
 using Syndicate.Storage;
@@ -54,14 +55,14 @@ internal static class AdminEndpoints
             Results.Content(AdminUi.DigestRows(await digests.ListAsync(cancellationToken)), "text/html; charset=utf-8"));
 
         admin.MapMethods("/status", GetAndHead, async (StatusReporter reporter, CancellationToken cancellationToken) =>
-            Results.Json(await reporter.ReportAsync(cancellationToken)));
+            JsonOutput.Result(await reporter.ReportAsync(cancellationToken)));
         admin.MapMethods("/operations/{id}", GetAndHead, (string id, AdminOperations operations) =>
             operations.Find(id) is { } operation
-                ? Results.Json(operation.Snapshot())
+                ? JsonOutput.Result(operation.Snapshot())
                 : Problem(StatusCodes.Status404NotFound, $"There is no operation {id}; operations are kept in memory until the service restarts."));
 
         admin.MapMethods("/digests", GetAndHead, async (DigestService digests, CancellationToken cancellationToken) =>
-            Results.Json(await digests.ListAsync(cancellationToken)));
+            JsonOutput.Result(await digests.ListAsync(cancellationToken)));
         admin.MapMethods("/digests/{id:long}", GetAndHead, ShowDigestAsync);
         admin.MapPost("/digests", SendNow);
         admin.MapPost("/digests/{id:long}/resend", ResendAsync);
@@ -102,7 +103,7 @@ internal static class AdminEndpoints
         var posts = await digests.PostsAsync(id, cancellationToken);
         var failures = await digests.FailuresAsync(id, cancellationToken);
         var resends = await resender.ListAsync(id, cancellationToken);
-        return Results.Json(new
+        return JsonOutput.Result(new
         {
             digest,
             posts = posts.Select(p => p.ToJson()),
@@ -180,7 +181,7 @@ internal static class AdminEndpoints
         // A repeat, a dry run, or nobody to send to (nothing recorded): answered now, with no operation to poll.
         if (plan.Repeated || dryRun || plan.Recipients.Count == 0)
         {
-            return Results.Json(new { requestId, repeated = plan.Repeated, resendId = plan.ResendId, recipients = plan.Recipients, dryRun });
+            return JsonOutput.Result(new { requestId, repeated = plan.Repeated, resendId = plan.ResendId, recipients = plan.Recipients, dryRun });
         }
 
         var operation = operations.Start("resend", key, async (operation, token) =>
@@ -239,7 +240,7 @@ internal static class AdminEndpoints
         }
 
         var subscribers = await store.ListAsync(only, cancellationToken);
-        return Results.Json(subscribers.Select(s => s.ToJson()));
+        return JsonOutput.Result(subscribers.Select(s => s.ToJson()));
     }
 
     private static async Task<IResult> AddSubscriberAsync(HttpContext context, SubscriptionService service, CancellationToken cancellationToken)
@@ -259,9 +260,9 @@ internal static class AdminEndpoints
         var outcome = await service.AddAsync(email, name, confirmed, cancellationToken);
         return outcome.Result switch
         {
-            AddResult.Added => Results.Json(Json(outcome), statusCode: StatusCodes.Status201Created),
-            AddResult.Activated => Results.Json(Json(outcome)),
-            AddResult.Known when outcome.Mail != ConfirmationMail.NotNeeded => Results.Json(Json(outcome)),
+            AddResult.Added => JsonOutput.Result(Json(outcome), statusCode: StatusCodes.Status201Created),
+            AddResult.Activated => JsonOutput.Result(Json(outcome)),
+            AddResult.Known when outcome.Mail != ConfirmationMail.NotNeeded => JsonOutput.Result(Json(outcome)),
             AddResult.Invalid => Problem(StatusCodes.Status400BadRequest, $"Not added: {outcome.Error}."),
             AddResult.Unsubscribed => Problem(StatusCodes.Status409Conflict,
                 $"{outcome.Subscriber?.Email} unsubscribed earlier and is kept as a suppression; only the subscriber can subscribe again."),
@@ -277,7 +278,7 @@ internal static class AdminEndpoints
         }
 
         return await service.RemoveAsync(email, cancellationToken) is { } removed
-            ? Results.Json(removed.ToJson())
+            ? JsonOutput.Result(removed.ToJson())
             : Problem(StatusCodes.Status404NotFound, $"{email} is not a subscriber.");
     }
 
@@ -312,7 +313,7 @@ internal static class AdminEndpoints
             buffer.Position = 0;
             using var reader = new StreamReader(buffer, Encoding.UTF8);
             var report = await csv.ImportAsync(reader, source, active, null, cancellationToken);
-            return report.Error is { } error ? Problem(StatusCodes.Status400BadRequest, $"Not imported: {error}.") : Results.Json(Json(report));
+            return report.Error is { } error ? Problem(StatusCodes.Status400BadRequest, $"Not imported: {error}.") : JsonOutput.Result(Json(report));
         }
 
         var file = await SpoolAsync(Path.GetTempPath(), limit.AsMemory(0, read), context.Request.Body, cancellationToken);
@@ -390,7 +391,7 @@ internal static class AdminEndpoints
     private static AcceptedAt Accepted(AdminOperation operation, SiteUrls urls, string? requestId = null)
     {
         var location = AdminPath(urls, "/operations/" + operation.Id);
-        return new AcceptedAt(location, Results.Json(new { operation = operation.Id, kind = operation.Kind, location, requestId },
+        return new AcceptedAt(location, JsonOutput.Result(new { operation = operation.Id, kind = operation.Kind, location, requestId },
             statusCode: StatusCodes.Status202Accepted));
     }
 
@@ -529,7 +530,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary>202 with Location: the operation to poll (RFC 9110 15.3.3).</summary>
-    private sealed class AcceptedAt(string location, IResult body) : IResult
+    internal sealed class AcceptedAt(string location, IResult body) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Syndicate.Hosting;
 using Syndicate.Site;
 using Syndicate.Subscribers;
 
@@ -191,7 +192,7 @@ internal static class SubscriptionEndpoints
         if (json)
         {
             return outcome.Accepted
-                ? Results.Json(new { status = "accepted", message = "If the address can receive mail, a confirmation link is on its way." }, statusCode: 202)
+                ? JsonOutput.Result(new { status = "accepted", message = "If the address can receive mail, a confirmation link is on its way." }, statusCode: 202)
                 : Results.Problem(outcome.Error, statusCode: 400);
         }
 
