@@ -86,14 +86,31 @@ internal sealed partial class ClusterSite : IAsyncDisposable
     }
 
     /// <summary>Starts `serve` in a node's own content root and waits until it answers /healthz.</summary>
-    public async Task<ClusterNode> StartNodeAsync(string name, IReadOnlyDictionary<string, string?>? extra = null)
+    public async Task<ClusterNode> StartNodeAsync(string name, IReadOnlyDictionary<string, string?>? extra = null) =>
+        (await StartNodesAsync([name], extra))[0];
+
+    /// <summary>Starts the nodes at once and waits until every one answers: on a loaded machine, one after the other took over 30 s.</summary>
+    public async Task<IReadOnlyList<ClusterNode>> StartNodesAsync(IReadOnlyList<string> names, IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var port = FreePort();
-        var root = NodeRoot(name, extra, port);
-        var node = new ClusterNode(name, root, port, ChildProcess.Start(root, ["serve"]));
-        _nodes.Add(node);
-        await node.WaitHealthyAsync();
-        return node;
+        var ports = new HashSet<int>();
+        var nodes = new List<ClusterNode>();
+        foreach (var name in names)
+        {
+            int port;
+            do
+            {
+                port = FreePort();
+            }
+            while (!ports.Add(port));
+
+            var root = NodeRoot(name, extra, port);
+            var node = new ClusterNode(name, root, port, ChildProcess.Start(root, ["serve"]));
+            _nodes.Add(node);
+            nodes.Add(node);
+        }
+
+        await Task.WhenAll(nodes.Select(node => node.WaitHealthyAsync()));
+        return nodes;
     }
 
     /// <summary>Imports <paramref name="count"/> confirmed subscribers through the CLI of node <paramref name="name"/>; the emails are s0000@example.test on.</summary>

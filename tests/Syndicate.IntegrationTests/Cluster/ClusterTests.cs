@@ -35,11 +35,7 @@ public sealed class ClusterTests
             ["Digest:ClaimLease"] = "00:00:10",
             ["Mail:Smtp:MaxConnections"] = MaxConnections.ToString(CultureInfo.InvariantCulture),
         };
-        var nodes = new List<ClusterNode>();
-        foreach (var name in new[] { "a", "b", "c" })
-        {
-            nodes.Add(await site.StartNodeAsync(name, settings));
-        }
+        var nodes = await site.StartNodesAsync(["a", "b", "c"], settings);
 
         // Written after the first start, which counted the posts already there as sent (a new installation
         // does not mail its archive): this one is new.
