@@ -87,7 +87,7 @@ internal sealed class DigestSender(
     }
 
     /// <summary>How long a stop waits for the database to take back the claims of deliveries it never began.</summary>
-    private static readonly TimeSpan HandBackLimit = TimeSpan.FromSeconds(5);
+    internal static readonly TimeSpan HandBackLimit = TimeSpan.FromSeconds(5);
 
     private async Task SendCoreAsync(long digestId, ConcurrentDictionary<long, byte> unsure, IProgress<DigestSummary>? progress,
         CancellationToken cancellationToken)

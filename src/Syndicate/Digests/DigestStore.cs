@@ -135,7 +135,10 @@ internal sealed class DigestStore(Database database) : IDisposable
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL
             WHERE digest_id = @digestId AND status = 'claimed' AND claimed_by = @sender AND {(database.IsPostgres ? "id <> ALL(@ids)" : "id NOT IN @ids")}
             """,
-            new { digestId, sender, ids }), cancellationToken);
+            new { digestId, sender, ids },
+            // The statement itself takes no token (the overload Dapper.AOT generates has none): the time limit the sender
+            // gives the whole hand-back bounds it instead, so a locked database cannot hold up the stop.
+            commandTimeout: (int)Math.Ceiling(DigestSender.HandBackLimit.TotalSeconds)), cancellationToken);
     }
 
     /// <summary>Extends this sender's claim on a delivery; false when the claim was taken over (its lease ran out).</summary>
