@@ -22,12 +22,12 @@ public sealed class OperatorConcurrencyTests
     {
         await using var site = await DigestSite.StartAsync();
         var ids = await site.SeedAsync(Subscribers);
-        // Paced (about 5 s for the digest) so the second and third process join while the first is half-way, even on a
-        // loaded machine where a process takes a second or two to start: at 150 a second the resend was once planned just
-        // after the first send-now had finished, and that send-now counted the resend's copies as its own pending ones.
+        // Paced (about 10 s for the digest) so the second and third process join while the first is half-way, even on a
+        // loaded machine where a process takes four or five seconds to start: at 150, and once at 60, a second the resend was
+        // planned just as the first send-now finished, and that send-now counted the resend's copies as its own pending ones.
         site.WriteAppSettings(new Dictionary<string, string?>
         {
-            ["Mail:Smtp:MessagesPerSecond"] = "60",
+            ["Mail:Smtp:MessagesPerSecond"] = "30",
             ["Mail:Smtp:MaxConnections"] = "3",
             ["Digest:BatchSize"] = "20",
         });
