@@ -62,11 +62,8 @@ internal static class JsonOutput
             case bool flag:
                 writer.WriteBooleanValue(flag);
                 break;
-            case Enum:
-                // As System.Text.Json writes an enum without a converter: its number.
-                writer.WriteNumberValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
-                break;
-            case int or long or short or sbyte or byte or ushort or uint:
+            case Enum or int or long or short or sbyte or byte or ushort or uint:
+                // An enum as System.Text.Json writes one without a converter: its number.
                 writer.WriteNumberValue(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture));
                 break;
             case ulong number:
